@@ -1,0 +1,1 @@
+"""Saga Drills: daily saga code-reading drills for Slack, Discord and the terminal."""

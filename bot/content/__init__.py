@@ -1,0 +1,1 @@
+"""Drill content: the models and the pack loader."""

@@ -1,0 +1,191 @@
+"""Load drill packs from folders of YAML files and report every problem at once, with lines."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from bot.content.models import Drill, Misconception, Tier
+
+log = logging.getLogger(__name__)
+
+MISCONCEPTIONS_FILE = "misconceptions.yaml"
+# libyaml is ~10x faster than the pure-Python parser; 1,000 drills must load in < 1 s.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one drill file, printed as `path:line: drill-id: message`."""
+
+    path: str
+    line: int
+    drill_id: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.drill_id}: {self.message}"
+
+
+class LibraryError(Exception):
+    """The drill library has problems; `problems` lists all of them."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class Library:
+    """Every loaded drill by id, where it came from, and the misconception vocabulary."""
+
+    drills: dict[str, Drill] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+    misconceptions: dict[str, Misconception] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def active(self) -> list[Drill]:
+        """Drills that may be served: not retracted, in id order for stable output."""
+        return [d for d in sorted(self.drills.values(), key=lambda d: d.id) if not d.retracted]
+
+    def active_by_tier(self) -> dict[Tier, list[Drill]]:
+        by_tier: dict[Tier, list[Drill]] = {t: [] for t in Tier}
+        for drill in self.active:
+            by_tier[drill.tier].append(drill)
+        return by_tier
+
+    def get(self, drill_id: str) -> Drill | None:
+        return self.drills.get(drill_id)
+
+
+def builtin_pack() -> Path:
+    """The folder of drills that ships inside the package."""
+    return Path(str(resources.files("drills")))
+
+
+def _parse(text: str) -> tuple[Any, Any]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+        return node, data
+    finally:
+        loader.dispose()
+
+
+def _line_of(node: Any, loc: Iterable[Any]) -> int:
+    """1-based line of the deepest YAML node on the pydantic error path."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == key), None)
+            if match is None:
+                break
+            key_node = next(k for k, v in node.value if k.value == key)
+            line, node = key_node.start_mark.line + 1, match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _key_line(node: Any, key: str) -> int:
+    return _line_of(node, [key])
+
+
+def _format_error(err: dict[str, Any]) -> str:
+    where = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    return f"{where}: {msg}" if where else msg
+
+
+def _drill_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.yaml") if p.name != MISCONCEPTIONS_FILE)
+
+
+def _load_misconceptions(folder: Path, lib: Library, problems: list[Problem]) -> None:
+    for path in sorted(folder.rglob(MISCONCEPTIONS_FILE)):
+        try:
+            node, data = _parse(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            problems.append(Problem(str(path), (mark.line + 1) if mark else 1, "-", f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+            continue
+        if not isinstance(data, dict):
+            problems.append(Problem(str(path), 1, "-", "expected a mapping of tag: description"))
+            continue
+        for tag, description in data.items():
+            try:
+                lib.misconceptions[str(tag)] = Misconception(tag=str(tag), description=str(description or ""))
+            except ValidationError as exc:
+                problems.append(Problem(str(path), _key_line(node, tag), str(tag), _format_error(exc.errors()[0])))
+
+
+def load_library(folders: Sequence[Path | str], *, strict: bool = True) -> Library:
+    """Load every drill in `folders`; raise LibraryError listing all problems when `strict`."""
+    lib, problems = Library(), []
+    nodes: dict[str, Any] = {}
+    for folder in map(Path, folders):
+        if not folder.is_dir():
+            problems.append(Problem(str(folder), 0, "-", "drill folder does not exist"))
+            continue
+        _load_misconceptions(folder, lib, problems)
+        for path in _drill_files(folder):
+            _load_file(path, lib, nodes, problems)
+    _cross_check(lib, nodes, problems)
+    if problems and strict:
+        raise LibraryError(problems)
+    lib.problems = problems
+    return lib
+
+
+def _load_file(path: Path, lib: Library, nodes: dict[str, Any], problems: list[Problem]) -> None:
+    try:
+        node, data = _parse(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(str(path), (mark.line + 1) if mark else 1, path.stem, f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+        return
+    if not isinstance(data, dict):
+        problems.append(Problem(str(path), 1, path.stem, "expected one drill as a mapping of fields"))
+        return
+    drill_id = str(data.get("id") or path.stem)
+    try:
+        drill = Drill.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            problems.append(Problem(str(path), _line_of(node, err["loc"]), drill_id, _format_error(err)))
+        return
+    if drill.id in lib.drills:
+        problems.append(Problem(str(path), _key_line(node, "id"), drill.id, f"duplicate id (also in {lib.paths[drill.id]})"))
+        return
+    lib.drills[drill.id] = drill
+    lib.paths[drill.id] = str(path)
+    nodes[drill.id] = node
+
+
+def _cross_check(lib: Library, nodes: dict[str, Any], problems: list[Problem]) -> None:
+    for drill in lib.drills.values():
+        path, node = lib.paths[drill.id], nodes[drill.id]
+        if drill.next and drill.next not in lib.drills:
+            problems.append(Problem(path, _key_line(node, "next"), drill.id, f"next: no drill has id {drill.next!r}"))
+        elif drill.next and lib.drills[drill.next].retracted and not drill.retracted:
+            problems.append(Problem(path, _key_line(node, "next"), drill.id, f"next: {drill.next!r} is retracted"))
+        for i, option in enumerate(drill.options):
+            if option.misconception and option.misconception not in lib.misconceptions:
+                line = _line_of(node, ["options", i, "misconception"])
+                problems.append(Problem(path, line, drill.id, f"options.{i}.misconception: {option.misconception!r} is not defined in {MISCONCEPTIONS_FILE}"))

@@ -1,0 +1,111 @@
+"""Pydantic models for one drill file: what a drill is, validated strictly at load."""
+
+from __future__ import annotations
+
+import enum
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+LETTERS = "ABCDE"
+
+
+class Tier(str, enum.Enum):
+    """How far up the climb a drill sits; the order is the climb."""
+
+    junior = "junior"
+    middle = "middle"
+    senior = "senior"
+
+    @property
+    def rank(self) -> int:
+        return list(Tier).index(self)
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Snippet(_Strict):
+    language: str = Field(pattern=r"^[a-z0-9+#-]+$", description="Language name for highlighting: go, python, java, typescript, sql, yaml.")
+    code: str = Field(min_length=1)
+
+    @field_validator("code")
+    @classmethod
+    def _no_tabs_only(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("code is empty")
+        return value
+
+
+class Option(_Strict):
+    text: str = Field(min_length=1, max_length=300, description="The option as the member reads it.")
+    best: bool = Field(default=False, description="True on exactly one option: the highest-leverage fix.")
+    why: str = Field(min_length=1, description="Why this option is right, or concretely what goes wrong if you pick it.")
+    misconception: str | None = Field(default=None, pattern=SLUG, description="Tag from drills/misconceptions.yaml; required on wrong options.")
+
+    @model_validator(mode="after")
+    def _tag_on_wrong(self) -> Option:
+        if not self.best and not self.misconception:
+            raise ValueError("a wrong option needs a misconception tag")
+        if self.best and self.misconception:
+            raise ValueError("the best option carries no misconception tag")
+        return self
+
+
+class Source(_Strict):
+    title: str = Field(min_length=1)
+    url: HttpUrl
+
+
+class Drill(_Strict):
+    id: str = Field(pattern=SLUG, max_length=60, description="Stable slug; never change it once shipped (answers refer to it).")
+    title: str = Field(min_length=1, max_length=120)
+    tier: Tier
+    topics: tuple[str, ...] = Field(min_length=1)
+    minutes: int = Field(ge=1, le=30)
+    crux: str = Field(min_length=1, max_length=200, description="One line: what the drill is about.")
+    snippet: Snippet
+    question: str = Field(min_length=1, max_length=500)
+    options: tuple[Option, ...] = Field(min_length=3, max_length=5)
+    recap: str = Field(min_length=1)
+    sources: tuple[Source, ...] = Field(min_length=1)
+    next: str | None = Field(default=None, pattern=SLUG, description="Id of the drill that continues the climb.")
+    retracted: bool = False
+    retracted_reason: str | None = None
+
+    @field_validator("topics")
+    @classmethod
+    def _topic_slugs(cls, topics: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [t for t in topics if not re.match(SLUG, t)]
+        if bad:
+            raise ValueError(f"topics must be slugs, got {bad}")
+        return topics
+
+    @model_validator(mode="after")
+    def _one_best(self) -> Drill:
+        best = sum(1 for o in self.options if o.best)
+        if best != 1:
+            raise ValueError(f"exactly one option must be best, found {best}")
+        texts = [o.text.casefold() for o in self.options]
+        if len(set(texts)) != len(texts):
+            raise ValueError("two options have the same text")
+        if self.retracted and not self.retracted_reason:
+            raise ValueError("a retracted drill needs retracted_reason")
+        if self.next == self.id:
+            raise ValueError("next points at the drill itself")
+        return self
+
+    @property
+    def best_index(self) -> int:
+        return next(i for i, o in enumerate(self.options) if o.best)
+
+
+class Misconception(_Strict):
+    tag: str = Field(pattern=SLUG)
+    description: str = Field(min_length=1)

@@ -1,0 +1,1 @@
+"""Built-in drill packs, shipped as package data."""
