@@ -135,10 +135,17 @@ def _load_misconceptions(folder: Path, lib: Library, problems: list[Problem]) ->
                 problems.append(Problem(str(path), _key_line(node, tag), str(tag), _format_error(exc.errors()[0])))
 
 
-def load_library(folders: Sequence[Path | str], *, strict: bool = True) -> Library:
-    """Load every drill in `folders`; raise LibraryError listing all problems when `strict`."""
+def load_library(folders: Sequence[Path | str], *, strict: bool = True,
+                 vocabulary: Sequence[Path | str] = ()) -> Library:
+    """Load every drill in `folders`; raise LibraryError listing all problems when `strict`.
+
+    `vocabulary` names extra folders whose misconceptions.yaml is read but whose drills are not,
+    so a team pack checked on its own can use the built-in tags.
+    """
     lib, problems = Library(), []
     nodes: dict[str, Any] = {}
+    for folder in map(Path, vocabulary):
+        _load_misconceptions(folder, lib, problems)
     for folder in map(Path, folders):
         if not folder.is_dir():
             problems.append(Problem(str(folder), 0, "-", "drill folder does not exist"))

@@ -1,0 +1,125 @@
+"""The console adapter: drill in a terminal, or scripted through piped stdin, on the same engine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+from typing import IO, TYPE_CHECKING
+
+from rich.console import Console
+
+from adapters.console_render import render
+from bot.commands import CommandContext
+from bot.content.models import LETTERS
+from bot.messages import DrillCard, MemberRef, Notice, Reply
+from bot.ports import SentRef, Target
+
+if TYPE_CHECKING:
+    from bot.runtime import App
+
+log = logging.getLogger(__name__)
+
+HELP = """Type a letter to answer, or one of:
+  next    a new drill (reviews first)      stats   your altitude and streak
+  help    this list                        quit    leave (Ctrl-D works too)
+Anything else is a /drill command: pause 7, resume, optout, optin, forget-me."""
+
+
+class ConsoleAdapter:
+    """One member at a terminal. Reads lines, so `printf 'a\\nquit\\n' | saga-drills console` works."""
+
+    name = "console"
+
+    def __init__(self, app: App, *, member: str | None = None, stdin: IO[str] | None = None,
+                 stdout: IO[str] | None = None) -> None:
+        self.app = app
+        name = member or "you"
+        self.member = MemberRef(platform="console", space="local", user_id=name, display_name=name, tz=app.settings.tz)
+        self.stdin = stdin or sys.stdin
+        self.console = Console(file=stdout) if stdout else Console()
+        self.current: DrillCard | None = None
+        self._stopped = asyncio.Event()
+
+    async def connect(self) -> None:
+        self.console.print(f"[bold]Saga Drills[/bold] — signed in as {self.member.display_name}. {len(self.app.library.active)} drills loaded.")
+        self.console.print(HELP, style="dim")
+
+    def _start_reader(self) -> None:
+        # A daemon thread, not asyncio.to_thread: a blocked readline must not keep the
+        # process alive after Ctrl-C or SIGTERM.
+        loop = asyncio.get_running_loop()
+
+        def pump() -> None:
+            while True:
+                line = self.stdin.readline()
+                try:
+                    loop.call_soon_threadsafe(self._lines.put_nowait, line)
+                except RuntimeError:  # the loop has closed: the bot is shutting down
+                    return
+                if not line:
+                    return
+
+        threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+
+    async def listen(self) -> None:
+        self._lines: asyncio.Queue[str] = asyncio.Queue()
+        self._start_reader()
+        await self._show(await self.app.router.handle(self._ctx(), "next"))
+        while not self._stopped.is_set():
+            self.console.print("› ", end="", style="bold")
+            line = await self._lines.get()
+            if not line:  # EOF: piped input is used up
+                self.console.print()
+                break
+            if not self.isatty():
+                self.console.print(line.rstrip("\n"), style="dim")
+            if await self.handle_line(line.strip()) is False:
+                break
+        self.console.print("Bye — see you at the next drill.")
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.stdin, "isatty", lambda: False)())
+
+    async def handle_line(self, line: str) -> bool:
+        """Act on one line of input; False means the member wants to leave."""
+        word = line.lower()
+        if word in {"quit", "q", "exit", ":q"}:
+            return False
+        if not word:
+            return True
+        if word in {"h", "?", "help"}:
+            self.console.print(HELP)
+            return True
+        if len(word) == 1 and word.upper() in LETTERS:
+            await self._answer(word.upper())
+            return True
+        await self._show(await self.app.router.handle(self._ctx(), {"n": "next", "s": "stats"}.get(word, line)))
+        return True
+
+    async def _answer(self, letter: str) -> None:
+        if self.current is None:
+            self.console.print("There is no open drill; type `next` for one.", style="yellow")
+            return
+        reply = await self.app.engine.answer(self.member, self.current.delivery_id, letter)
+        await self._show(reply)
+
+    async def _show(self, reply: Reply) -> None:
+        if isinstance(reply, DrillCard):
+            self.current = reply
+        self.console.print(render(reply))
+        if isinstance(reply, Notice) and any(a.command == "next" for a in reply.actions) and reply.level != "info":
+            self.current = None
+
+    def _ctx(self) -> CommandContext:
+        # The person at the terminal runs the bot, so the console is trusted as a lead.
+        return CommandContext(member=self.member, channel="console", is_lead=True)
+
+    async def send(self, target: Target, reply: Reply) -> SentRef:
+        """Scheduled posts and reveals addressed to the console print here."""
+        await self._show(reply)
+        return SentRef(platform="console", channel=target.channel or target.user_id or "local", message_id=str(id(reply)))
+
+    async def disconnect(self) -> None:
+        self._stopped.set()

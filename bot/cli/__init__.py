@@ -1,0 +1,72 @@
+"""The `saga-drills` command line; each `*_cmds` module in this package adds its subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
+
+EPILOG = """Settings come from the environment or a .env file (see .env.example).
+With no platform token set, `saga-drills run` starts the console drill."""
+
+
+class CliError(Exception):
+    """A user-facing error: printed without a traceback, exit code 1 (or `code`)."""
+
+    def __init__(self, message: str, *, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="saga-drills", description="Daily saga code-reading drills for Slack, Discord and the terminal.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # Command modules keep heavy imports inside their handlers so that --help stays fast.
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.endswith("_cmds"):
+            importlib.import_module(f"{__name__}.{info.name}").register(sub)
+    return parser
+
+
+def setup_logging(verbose: bool, level: str | None = None) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else getattr(logging, (level or "INFO").upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"saga-drills: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # known failures become one clear line, never a traceback
+        from bot.content.loader import LibraryError
+        from bot.store import StoreError
+
+        if isinstance(exc, LibraryError):
+            print("\n".join(str(p) for p in exc.problems), file=sys.stderr)
+            print(f"saga-drills: {len(exc.problems)} problem(s) in the drill packs; fix them and try again", file=sys.stderr)
+            return 1
+        if isinstance(exc, StoreError):
+            print(f"saga-drills: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""CLI: run the bot, drill in the console, export answers, back up the database."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from bot.cli import CliError, setup_logging
+from bot.cli.common import load_settings, run_with_app
+
+PLATFORMS = ("console", "slack", "discord")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="start the bot (every configured platform; the console when none is)",
+                         description="Start the bot. With no --adapter, every platform whose credentials are set; "
+                                     "with none set, the console drill on the embedded SQLite database.")
+    run.add_argument("--adapter", action="append", choices=PLATFORMS, help="platform to serve (repeatable)")
+    run.set_defaults(func=cmd_run)
+
+    con = sub.add_parser("console", help="drill in the terminal on the same engine and database")
+    con.add_argument("--member", help="your name in the console (default: you)")
+    con.set_defaults(func=cmd_console)
+
+    exp = sub.add_parser("export", help="write recorded answers as CSV")
+    exp.add_argument("--format", choices=["csv"], default="csv", help="output format (csv)")
+    exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    exp.set_defaults(func=cmd_export)
+
+    db = sub.add_parser("db", help="database maintenance")
+    dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    backup = dbsub.add_parser("backup", help="copy the live database to PATH (safe while the bot runs)")
+    backup.add_argument("path", type=Path)
+    backup.set_defaults(func=cmd_backup)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    setup_logging(args.verbose, settings.log_level)
+    names = list(dict.fromkeys(args.adapter or settings.configured_platforms() or ["console"]))
+    missing = [n for n in names if n != "console" and n not in settings.configured_platforms()]
+    if missing:
+        hints = {"slack": "SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)",
+                 "discord": "DISCORD_TOKEN"}
+        raise CliError("; ".join(f"--adapter {n} needs {hints[n]}" for n in missing))
+    from bot.runtime import serve
+
+    return run_with_app(settings, lambda app: serve(app, names))
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    setup_logging(args.verbose, "WARNING")
+
+    async def body(app):  # type: ignore[no-untyped-def]
+        from adapters.console_adapter import ConsoleAdapter
+
+        adapter = ConsoleAdapter(app, member=args.member)
+        await adapter.connect()
+        await adapter.listen()
+        return 0
+
+    return run_with_app(settings, body)
+
+
+EXPORT_COLUMNS = ["member", "display_name", "platform", "drill", "tier", "delivery_kind", "chosen_option",
+                  "chosen_text", "correct", "answered_at_utc"]
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    settings = load_settings()
+
+    async def body(app):  # type: ignore[no-untyped-def]
+        out = args.out.open("w", newline="", encoding="utf-8") if args.out else sys.stdout
+        count = 0
+        try:
+            writer = csv.writer(out)
+            writer.writerow(EXPORT_COLUMNS)
+            async for row in app.store.export_answers():
+                drill = app.library.get(row.drill_id)
+                option = drill.options[row.option_index] if drill and row.option_index < len(drill.options) else None
+                writer.writerow([
+                    row.member, row.display_name, row.platform, row.drill_id, drill.tier.value if drill else "",
+                    row.delivery_kind, row.option_index, option.text if option else "", "right" if row.correct else "wrong",
+                    row.answered_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                ])
+                count += 1
+        finally:
+            if args.out:
+                out.close()
+        if args.out:
+            print(f"wrote {count} answers to {args.out}", file=sys.stderr)
+        return 0
+
+    return run_with_app(settings, body)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if args.path.exists():
+        raise CliError(f"{args.path} exists; pick a new file so no backup is overwritten")
+
+    async def body(app):  # type: ignore[no-untyped-def]
+        await app.store.backup(args.path)
+        print(f"backed up {settings.db} to {args.path}")
+        return 0
+
+    return run_with_app(settings, body)
+

@@ -1,0 +1,132 @@
+"""`/drill <words>`: one parser and router shared by every adapter, lead checks included."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.engine import Engine
+from bot.messages import NEXT_ACTION, Action, MemberRef, Notice, Reply
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who asked, where, and whether the platform says they lead (adapters fill `is_lead`)."""
+
+    member: MemberRef
+    channel: str | None = None
+    is_lead: bool = False
+
+
+Handler = Callable[[CommandContext, list[str]], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    word: str
+    handler: Handler
+    usage: str
+    summary: str
+    lead_only: bool = False
+
+
+@dataclass
+class CommandRouter:
+    """Maps the first word to a handler. Lead-only commands are checked here, on every call."""
+
+    engine: Engine
+    leads: Iterable[str] = ()
+    commands: dict[str, Command] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.leads = frozenset(self.leads)
+        self.register("next", self._next, usage="next", summary="a drill now (reviews first)")
+        self.register("stats", self._stats, usage="stats", summary="your altitude, streak and reviews due")
+        self.register("pause", self._pause, usage="pause DAYS", summary="no review DMs for a while (vacation)")
+        self.register("resume", self._resume, usage="resume", summary="review DMs again")
+        self.register("optout", self._optout, usage="optout", summary="hide yourself from leaderboards")
+        self.register("optin", self._optin, usage="optin", summary="show yourself on leaderboards again")
+        self.register("forget-me", self._forget, usage="forget-me", summary="delete your data (asks to confirm)")
+        self.register("help", self._help, usage="help", summary="this list")
+        self.aliases.update({"": "next", "drill": "next", "me": "stats", "vacation": "pause", "forgetme": "forget-me"})
+
+    def register(self, word: str, handler: Handler, *, usage: str, summary: str, lead_only: bool = False) -> None:
+        self.commands[word] = Command(word, handler, usage, summary, lead_only)
+
+    def is_lead(self, ctx: CommandContext) -> bool:
+        """A lead by the platform's word, or listed in SAGA_DRILLS_LEADS (user id or member key)."""
+        return ctx.is_lead or ctx.member.user_id in self.leads or ctx.member.key in self.leads
+
+    async def handle(self, ctx: CommandContext, text: str) -> Reply:
+        try:
+            words = shlex.split(text or "")
+        except ValueError:
+            words = (text or "").split()
+        word = words[0].lower() if words else ""
+        word = self.aliases.get(word, word)
+        command = self.commands.get(word)
+        if command is None:
+            return self.help_notice(prefix=f"I don't know “{words[0]}”. ")
+        if command.lead_only and not self.is_lead(ctx):
+            return Notice(text=f"Only leads can use `/drill {command.word}`. Ask a workspace admin, or a lead listed in SAGA_DRILLS_LEADS.",
+                          level="warning")
+        return await command.handler(ctx, words[1:])
+
+    def help_notice(self, *, prefix: str = "") -> Notice:
+        lines = [f"{prefix}Saga Drills — a daily code-reading drill about sagas.", ""]
+        for cmd in self.commands.values():
+            lead = " (leads)" if cmd.lead_only else ""
+            lines.append(f"/drill {cmd.usage} — {cmd.summary}{lead}")
+        return Notice(text="\n".join(lines), actions=(NEXT_ACTION,))
+
+    # -- built-in member commands ----------------------------------------------------------
+    async def _next(self, ctx: CommandContext, args: list[str]) -> Reply:
+        return await self.engine.next_drill(ctx.member)
+
+    async def _stats(self, ctx: CommandContext, args: list[str]) -> Reply:
+        return await self.engine.stats(ctx.member)
+
+    async def _help(self, ctx: CommandContext, args: list[str]) -> Reply:
+        return self.help_notice()
+
+    async def _pause(self, ctx: CommandContext, args: list[str]) -> Reply:
+        if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= 365:
+            return Notice(text="Usage: `/drill pause DAYS` with DAYS from 1 to 365, e.g. `/drill pause 14`.", level="warning")
+        now = self.engine.clock.now()
+        row = await self.engine.store.ensure_member(ctx.member, now=now)
+        until = now + timedelta(days=int(args[0]))
+        await self.engine.store.set_paused(row.id, until)
+        local = until.astimezone(self.engine.zone(row))
+        return Notice(text=f"Paused: no review DMs until {local:%a %d %b}. `/drill resume` ends it early; `/drill` still works.")
+
+    async def _resume(self, ctx: CommandContext, args: list[str]) -> Reply:
+        row = await self.engine.store.ensure_member(ctx.member, now=self.engine.clock.now())
+        await self.engine.store.set_paused(row.id, None)
+        return Notice(text="Welcome back: review DMs are on again.", actions=(NEXT_ACTION,))
+
+    async def _optout(self, ctx: CommandContext, args: list[str]) -> Reply:
+        row = await self.engine.store.ensure_member(ctx.member, now=self.engine.clock.now())
+        await self.engine.store.set_opted_out(row.id, True)
+        return Notice(text="You are hidden from leaderboards. Your drills and reviews go on as before; `/drill optin` to show again.")
+
+    async def _optin(self, ctx: CommandContext, args: list[str]) -> Reply:
+        row = await self.engine.store.ensure_member(ctx.member, now=self.engine.clock.now())
+        await self.engine.store.set_opted_out(row.id, False)
+        return Notice(text="You are back on the leaderboards.")
+
+    async def _forget(self, ctx: CommandContext, args: list[str]) -> Reply:
+        if args[:1] != ["confirm"]:
+            return Notice(
+                text="This deletes your altitude, streak, review schedule and profile. Team figures keep "
+                     "their counts through an anonymous row that cannot be traced back to you. There is no undo.",
+                level="warning", actions=(Action(label="Delete my data", command="forget-me confirm", style="danger"),),
+            )
+        moved = await self.engine.store.forget_member(ctx.member.key)
+        log.info("forgot a member on %s (%d answers anonymized)", ctx.member.platform, moved)
+        return Notice(text=f"Done: your data is deleted ({moved} answers kept anonymously in team figures).")

@@ -1,0 +1,230 @@
+"""The engine: deals drills, grades answers, keeps review cards, and says what to show."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import altitude, srs
+from bot.clock import Clock, SystemClock
+from bot.content.loader import Library
+from bot.content.models import LETTERS, Drill, Tier
+from bot.messages import (
+    DeliveryKind,
+    DrillCard,
+    Feedback,
+    NEXT_ACTION,
+    MemberRef,
+    Notice,
+    OptionTally,
+    OptionView,
+    Reveal,
+    SourceView,
+    StatsView,
+    TierProgress,
+)
+from bot.store import AnswerRecord, CardState, Delivery, MemberRow, Store
+from bot.store.sqlite_store import new_id
+from bot.streaks import streak
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The numbers behind altitude; settings override them."""
+
+    mastery: float = 0.6
+    orbit: float = 0.9
+    hold: float = 0.8
+    default_tz: str = "UTC"
+
+
+class Engine:
+    """Platform-neutral decisions. Adapters call it with a MemberRef and render what it returns."""
+
+    def __init__(self, store: Store, library: Library, *, clock: Clock | None = None,
+                 rules: Rules | None = None, rng: random.Random | None = None) -> None:
+        self.store = store
+        self.library = library
+        self.clock = clock or SystemClock()
+        self.rules = rules or Rules()
+        self.rng = rng or random.Random()
+
+    # -- dealing ---------------------------------------------------------------------------
+    async def next_drill(self, member: MemberRef) -> DrillCard | Notice:
+        """Due reviews first, then a new drill from the tier being climbed, never one held."""
+        now = self.clock.now()
+        row = await self.store.ensure_member(member, now=now)
+        cards = {c.drill_id: c for c in await self.store.cards_for(row.id)}
+        drill, kind, due_since = self._choose(cards, now)
+        if drill is None:
+            upcoming = min((c.due for c in cards.values() if self._active(c.drill_id)), default=None)
+            when = f" Your next review is due {self._local(upcoming, row).strftime('%a %d %b, %H:%M')}." if upcoming else ""
+            return Notice(text=f"You hold every drill in the active packs.{when}")
+        footer = (f"review · due since {self._local(due_since, row).strftime('%A')}" if due_since
+                  else "answers are private · only you see the feedback")
+        return await self.deal(drill, kind=kind, member_id=row.id, platform=member.platform,
+                               space=member.space, footer=footer)
+
+    async def deal(self, drill: Drill, *, kind: DeliveryKind, platform: str, space: str,
+                   member_id: str | None = None, channel: str | None = None,
+                   closes_at: datetime | None = None, footer: str = "") -> DrillCard:
+        """Record a delivery (with its shuffled option order) and return the card to show."""
+        order = tuple(self.rng.sample(range(len(drill.options)), len(drill.options)))
+        delivery = Delivery(
+            id=new_id(), drill_id=drill.id, kind=kind, member_id=member_id, platform=platform,
+            space=space, channel=channel, option_order=order, created_at=self.clock.now(), closes_at=closes_at,
+        )
+        await self.store.create_delivery(delivery)
+        return self.card_for(delivery, drill, footer=footer)
+
+    def card_for(self, delivery: Delivery, drill: Drill, *, footer: str = "") -> DrillCard:
+        return DrillCard(
+            delivery_id=delivery.id, delivery_kind=delivery.kind, drill_id=drill.id, title=drill.title,
+            tier=drill.tier.label, minutes=drill.minutes, crux=drill.crux, language=drill.snippet.language,
+            code=drill.snippet.code.rstrip("\n"), question=drill.question,
+            options=tuple(OptionView(letter=LETTERS[i], text=drill.options[j].text) for i, j in enumerate(delivery.option_order)),
+            footer=footer,
+        )
+
+    def _active(self, drill_id: str) -> bool:
+        drill = self.library.get(drill_id)
+        return drill is not None and not drill.retracted
+
+    def _choose(self, cards: dict[str, CardState], now: datetime) -> tuple[Drill | None, DeliveryKind, datetime | None]:
+        due = sorted((c for c in cards.values() if srs.is_due(c, now) and self._active(c.drill_id)), key=lambda c: c.due)
+        if due:
+            return self.library.drills[due[0].drill_id], "review", due[0].due
+        level = altitude.level_for(self._mastery(cards, now), threshold=self.rules.mastery, orbit=self.rules.orbit)
+        target = altitude.target_tier(level)
+        unseen = [d for d in self.library.active if d.id not in cards]
+        # Prefer the target tier, then the tiers above it, then the ones below.
+        ranked = sorted({d.tier for d in unseen}, key=lambda t: (t.rank < target.rank, abs(t.rank - target.rank)))
+        if ranked:
+            pool = [d for d in unseen if d.tier is ranked[0]]
+            return self.rng.choice(pool), "on_demand", None
+        not_held = sorted((c for c in cards.values() if self._active(c.drill_id)
+                           and not srs.holds(c, now, min_retrievability=self.rules.hold)), key=lambda c: c.due)
+        if not_held:
+            return self.library.drills[not_held[0].drill_id], "review", None
+        return None, "on_demand", None
+
+    # -- answering -------------------------------------------------------------------------
+    async def answer(self, member: MemberRef, delivery_id: str, choice: str | int) -> Feedback | Notice:
+        """Grade and record a member's answer; a repeat returns the first answer's feedback."""
+        delivery = await self.store.get_delivery(delivery_id)
+        if delivery is None:
+            return Notice(text="I can't find that drill any more, so nothing was recorded. Here is a fresh one.",
+                          level="warning", actions=(NEXT_ACTION,))
+        drill = self.library.get(delivery.drill_id)
+        if drill is None or drill.retracted:
+            reason = f" ({drill.retracted_reason})" if drill and drill.retracted_reason else ""
+            return Notice(text=f"That drill was retracted{reason}; nothing was recorded. Try a fresh one.",
+                          level="warning", actions=(NEXT_ACTION,))
+        letter = _letter(choice, len(delivery.option_order))
+        if letter is None:
+            return Notice(text=f"{choice!r} is not one of the options (A–{LETTERS[len(delivery.option_order) - 1]}); nothing was recorded.",
+                          level="warning")
+        if delivery.member_id is not None and delivery.member_id != member.key:
+            return Notice(text="That drill was dealt to someone else. Here is one of your own.", level="warning", actions=(NEXT_ACTION,))
+        now = self.clock.now()
+        if delivery.closes_at is not None and delivery.closes_at <= now:
+            return Notice(text="The answer window for that drill has closed; the team reveal is in its thread. Try a fresh one.",
+                          level="warning", actions=(NEXT_ACTION,))
+        row = await self.store.ensure_member(member, now=now)
+        record = AnswerRecord(
+            delivery_id=delivery.id, member_id=row.id, drill_id=drill.id,
+            option_index=delivery.option_order[LETTERS.index(letter)],
+            correct=drill.options[delivery.option_order[LETTERS.index(letter)]].best, answered_at=now,
+        )
+        result = await self.store.record_answer(record, srs.review)
+        return await self._feedback(drill, delivery, row, result.answer, duplicate=result.duplicate)
+
+    async def _feedback(self, drill: Drill, delivery: Delivery, row: MemberRow, answer: AnswerRecord, *, duplicate: bool) -> Feedback:
+        stats = await self._stats(row)
+        chosen = drill.options[answer.option_index]
+        best = drill.options[drill.best_index]
+        nxt = self.library.get(drill.next) if drill.next else None
+        return Feedback(
+            delivery_id=delivery.id, drill_id=drill.id, title=drill.title, correct=answer.correct,
+            chosen_letter=LETTERS[delivery.option_order.index(answer.option_index)], chosen_text=chosen.text,
+            chosen_why=chosen.why, best_letter=LETTERS[delivery.option_order.index(drill.best_index)],
+            best_text=best.text, best_why=best.why, recap=drill.recap,
+            sources=tuple(SourceView(title=s.title, url=str(s.url)) for s in drill.sources),
+            altitude_line=f"{stats.level.value} · {stats.progress_line}", streak_days=stats.streak_days,
+            duplicate=duplicate, next_drill_title=nxt.title if nxt and not nxt.retracted else None,
+        )
+
+    # -- stats -----------------------------------------------------------------------------
+    async def stats(self, member: MemberRef) -> StatsView:
+        row = await self.store.ensure_member(member, now=self.clock.now())
+        return await self._stats(row)
+
+    async def _stats(self, row: MemberRow) -> StatsView:
+        now = self.clock.now()
+        cards = {c.drill_id: c for c in await self.store.cards_for(row.id)}
+        tiers = self._progress(cards, now)
+        mastery = {Tier(t.tier.lower()): t.mastery for t in tiers}
+        level = altitude.level_for(mastery, threshold=self.rules.mastery, orbit=self.rules.orbit)
+        answered, correct = await self.store.answer_counts(row.id)
+        times = await self.store.answer_times(row.id, limit=400)
+        return StatsView(
+            display_name=row.display_name or row.user_id, level=level, tiers=tuple(tiers),
+            progress_line=altitude.progress_line(list(tiers), level, threshold=self.rules.mastery, orbit=self.rules.orbit),
+            streak_days=streak(times, now, self.zone(row)), answered=answered, correct=correct,
+            reviews_due=sum(1 for c in cards.values() if srs.is_due(c, now) and self._active(c.drill_id)),
+            paused_until=self._local(row.paused_until, row).strftime("%Y-%m-%d") if row.paused_until and row.paused_until > now else None,
+        )
+
+    def _progress(self, cards: dict[str, CardState], now: datetime) -> list[TierProgress]:
+        out = []
+        for tier, drills in self.library.active_by_tier().items():
+            held = sum(1 for d in drills if d.id in cards and srs.holds(cards[d.id], now, min_retrievability=self.rules.hold))
+            out.append(TierProgress(tier=tier.value, held=held, total=len(drills)))
+        return out
+
+    def _mastery(self, cards: dict[str, CardState], now: datetime) -> dict[Tier, float]:
+        return {Tier(t.tier): t.mastery for t in self._progress(cards, now)}
+
+    # -- the channel reveal ----------------------------------------------------------------
+    async def reveal(self, delivery_id: str) -> Reveal | Notice:
+        delivery = await self.store.get_delivery(delivery_id)
+        drill = self.library.get(delivery.drill_id) if delivery else None
+        if delivery is None or drill is None:
+            return Notice(text="There is nothing to reveal for that drill.", level="warning")
+        tally = await self.store.delivery_tally(delivery_id)
+        options = tuple(
+            OptionTally(letter=LETTERS[i], text=drill.options[j].text, count=tally.get(j, 0),
+                        best=drill.options[j].best, why=drill.options[j].why)
+            for i, j in enumerate(delivery.option_order)
+        )
+        wrong = [(tally.get(j, 0), o.misconception) for j, o in enumerate(drill.options) if not o.best and tally.get(j, 0)]
+        trap = max(wrong, default=None)
+        desc = self.library.misconceptions.get(trap[1]) if trap and trap[1] else None
+        return Reveal(delivery_id=delivery_id, drill_id=drill.id, title=drill.title, options=options, recap=drill.recap,
+                      common_trap=trap[1] if trap else None, common_trap_description=desc.description if desc else None)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def zone(self, row: MemberRow) -> ZoneInfo:
+        for name in (row.tz, self.rules.default_tz):
+            if name:
+                try:
+                    return ZoneInfo(name)
+                except (ZoneInfoNotFoundError, ValueError):
+                    log.warning("member %s has unknown time zone %r; using the default", row.id, name)
+        return ZoneInfo("UTC")
+
+    def _local(self, when: datetime, row: MemberRow) -> datetime:
+        return when.astimezone(self.zone(row))
+
+
+def _letter(choice: str | int, count: int) -> str | None:
+    """Accept 'b', 'B' or 1 for the second option; None when it is not one of `count`."""
+    if isinstance(choice, int):
+        return LETTERS[choice] if 0 <= choice < count else None
+    text = str(choice).strip().upper()
+    return text if len(text) == 1 and text in LETTERS[:count] else None

@@ -1,0 +1,192 @@
+"""The neutral message model: what the engine says, so adapters only render and never decide."""
+
+from __future__ import annotations
+
+import enum
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Level(str, enum.Enum):
+    """Altitude levels in climbing order."""
+
+    zero = "Zero"
+    junior = "Junior"
+    middle = "Middle"
+    senior = "Senior"
+    orbit = "In orbit"
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
+
+class MemberRef(_Frozen):
+    """Who is talking, as the platform names them. `key` is the store's member id."""
+
+    platform: str
+    space: str
+    user_id: str
+    display_name: str = ""
+    tz: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.space}:{self.user_id}"
+
+
+class OptionView(_Frozen):
+    letter: str
+    text: str
+
+
+class SourceView(_Frozen):
+    title: str
+    url: str
+
+
+DeliveryKind = Literal["on_demand", "channel", "review"]
+
+
+class DrillCard(_Frozen):
+    """A drill as shown: options already in the delivery's shuffled order, one letter each."""
+
+    kind: Literal["drill_card"] = "drill_card"
+    delivery_id: str
+    delivery_kind: DeliveryKind
+    drill_id: str
+    title: str
+    tier: str
+    minutes: int
+    crux: str
+    language: str
+    code: str
+    question: str
+    options: tuple[OptionView, ...]
+    footer: str
+
+    @property
+    def header(self) -> str:
+        return f"{self.tier} · ~{self.minutes} min"
+
+
+class Feedback(_Frozen):
+    """What only the member who answered sees."""
+
+    kind: Literal["feedback"] = "feedback"
+    delivery_id: str
+    drill_id: str
+    title: str
+    correct: bool
+    chosen_letter: str
+    chosen_text: str
+    chosen_why: str
+    best_letter: str
+    best_text: str
+    best_why: str
+    recap: str
+    sources: tuple[SourceView, ...]
+    altitude_line: str
+    streak_days: int
+    duplicate: bool = False
+    next_drill_title: str | None = None
+
+
+class TierProgress(_Frozen):
+    tier: str
+    held: int
+    total: int
+
+    @property
+    def mastery(self) -> float:
+        return self.held / self.total if self.total else 0.0
+
+
+class StatsView(_Frozen):
+    kind: Literal["stats"] = "stats"
+    display_name: str
+    level: Level
+    tiers: tuple[TierProgress, ...]
+    progress_line: str
+    streak_days: int
+    answered: int
+    correct: int
+    reviews_due: int
+    paused_until: str | None = None
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+
+class OptionTally(_Frozen):
+    letter: str
+    text: str
+    count: int
+    best: bool
+    why: str
+
+
+class Reveal(_Frozen):
+    """The team's answer to a channel drill, posted in its thread when the window closes."""
+
+    kind: Literal["reveal"] = "reveal"
+    delivery_id: str
+    drill_id: str
+    title: str
+    options: tuple[OptionTally, ...]
+    recap: str
+    common_trap: str | None = None
+    common_trap_description: str | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(o.count for o in self.options)
+
+
+class Action(_Frozen):
+    """A button that runs `/drill <command>` for whoever clicks it (e.g. "next", "forget-me confirm")."""
+
+    label: str
+    command: str
+    style: Literal["primary", "danger", "default"] = "default"
+
+
+NEXT_ACTION = Action(label="Drill me now", command="next", style="primary")
+
+
+class Notice(_Frozen):
+    """Plain words for the member: help, a refusal, an error that lost nothing."""
+
+    kind: Literal["notice"] = "notice"
+    text: str
+    level: Literal["info", "warning", "error"] = "info"
+    actions: tuple[Action, ...] = ()
+
+
+class Image(_Frozen):
+    """A picture attached to a message (a PNG chart), with its alt text for accessibility."""
+
+    filename: str
+    data: bytes
+    alt: str
+
+
+class Table(_Frozen):
+    """Rows of text for leaderboards, schedules and reports; adapters render it monospaced."""
+
+    kind: Literal["table"] = "table"
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    footer: str = ""
+    image: Image | None = None
+    actions: tuple[Action, ...] = ()
+
+
+Reply = Union[DrillCard, Feedback, StatsView, Reveal, Notice, Table]

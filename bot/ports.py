@@ -1,0 +1,57 @@
+"""The adapter port: the few verbs the runtime and scheduler use to reach any chat platform."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.messages import Reply
+
+
+class Target(BaseModel):
+    """Where a message goes: a channel, a thread under a message in it, or a member's DMs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    platform: str
+    space: str = ""
+    channel: str | None = None
+    thread: str | None = None
+    user_id: str | None = None
+
+
+class SentRef(BaseModel):
+    """The platform's reference to a sent message, enough to reply in its thread later."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    platform: str
+    channel: str
+    message_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.channel}:{self.message_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> SentRef:
+        platform, channel, message_id = text.split(":", 2)
+        return cls(platform=platform, channel=channel, message_id=message_id)
+
+
+class Adapter(Protocol):
+    """A chat platform, after opsdroid's connector: connect, listen, send, disconnect."""
+
+    name: str
+
+    async def connect(self) -> None:
+        """Log in and get ready; raise with a clear message when credentials are wrong."""
+
+    async def listen(self) -> None:
+        """Serve events until disconnect() is called or the source ends."""
+
+    async def send(self, target: Target, reply: Reply) -> SentRef:
+        """Post a reply; the scheduler uses this for daily posts, reveals and review DMs."""
+
+    async def disconnect(self) -> None:
+        """Stop listening and release connections; safe to call twice."""

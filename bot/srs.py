@@ -1,0 +1,52 @@
+"""Spaced repetition on the `fsrs` package: binary grading, right -> Good, wrong -> Again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fsrs import Card, Rating, Scheduler, State
+
+from bot.clock import to_utc
+from bot.store import AnswerRecord, CardState
+
+# A daily drill has no use for minute-long learning steps: a new drill goes straight to
+# review, and a missed one comes back after FSRS's first interval (about a day).
+# Fuzz is off so that the same history always gives the same schedule (golden tests).
+_SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+
+
+def _to_fsrs(card: CardState) -> Card:
+    return Card(
+        card_id=1, state=State(card.state), step=card.step, stability=card.stability,
+        difficulty=card.difficulty, due=card.due, last_review=card.last_review,
+    )
+
+
+def review(card: CardState | None, answer: AnswerRecord) -> CardState:
+    """The card after this answer, computed by FSRS at the answer's own instant."""
+    when = to_utc(answer.answered_at)
+    fsrs_card = _to_fsrs(card) if card else Card(card_id=1, due=when)
+    rating = Rating.Good if answer.correct else Rating.Again
+    updated, _log = _SCHEDULER.review_card(fsrs_card, rating, review_datetime=when)
+    lapsed = card is not None and card.last_correct and not answer.correct
+    return CardState(
+        member_id=answer.member_id, drill_id=answer.drill_id, state=int(updated.state), step=updated.step,
+        stability=updated.stability, difficulty=updated.difficulty, due=to_utc(updated.due),
+        last_review=to_utc(updated.last_review) if updated.last_review else when,
+        last_correct=answer.correct, reviews=(card.reviews if card else 0) + 1,
+        lapses=(card.lapses if card else 0) + int(lapsed),
+    )
+
+
+def retrievability(card: CardState, now: datetime) -> float:
+    """FSRS's predicted chance that the member still knows this drill at `now` (0..1)."""
+    return float(_SCHEDULER.get_card_retrievability(_to_fsrs(card), current_datetime=to_utc(now)))
+
+
+def holds(card: CardState, now: datetime, *, min_retrievability: float = 0.8) -> bool:
+    """Held: the latest answer was right and FSRS still expects it remembered."""
+    return card.last_correct and retrievability(card, now) >= min_retrievability
+
+
+def is_due(card: CardState, now: datetime) -> bool:
+    return card.due <= to_utc(now)

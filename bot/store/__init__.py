@@ -1,0 +1,122 @@
+"""The store port: records that cross it and the narrow async interface every backend provides."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.messages import DeliveryKind, MemberRef
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StoreError(Exception):
+    """The database cannot be used as asked; the message says why and what to do."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the database longer than the busy timeout; nothing was written."""
+
+
+class MemberRow(_Record):
+    id: str
+    platform: str
+    space: str
+    user_id: str
+    display_name: str
+    tz: str | None
+    paused_until: datetime | None
+    opted_out: bool
+    created_at: datetime
+
+
+class Delivery(_Record):
+    id: str
+    drill_id: str
+    kind: DeliveryKind
+    member_id: str | None
+    platform: str
+    space: str
+    channel: str | None = None
+    option_order: tuple[int, ...]
+    created_at: datetime
+    closes_at: datetime | None = None
+    closed_at: datetime | None = None
+    message_ref: str | None = None
+
+
+class CardState(_Record):
+    """FSRS state of one member x drill, plus whether the latest answer was right."""
+
+    member_id: str
+    drill_id: str
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    last_correct: bool
+    reviews: int = 0
+    lapses: int = 0
+
+
+class AnswerRecord(_Record):
+    delivery_id: str
+    member_id: str
+    drill_id: str
+    option_index: int
+    correct: bool
+    answered_at: datetime
+
+
+class RecordResult(_Record):
+    """The answer that counts: the new one, or the first one when this was a repeat."""
+
+    answer: AnswerRecord
+    duplicate: bool
+
+
+class ExportRow(_Record):
+    member: str
+    display_name: str
+    platform: str
+    drill_id: str
+    delivery_kind: str
+    option_index: int
+    correct: bool
+    answered_at: datetime
+
+
+ReviewFn = Callable[[CardState | None, AnswerRecord], CardState]
+
+
+class Store(Protocol):
+    """Everything the engine, scheduler and CLI may ask of storage. No SQL leaks past here."""
+
+    async def ensure_member(self, ref: MemberRef, *, now: datetime) -> MemberRow: ...
+    async def get_member(self, member_id: str) -> MemberRow | None: ...
+    async def set_paused(self, member_id: str, until: datetime | None) -> None: ...
+    async def set_opted_out(self, member_id: str, opted_out: bool) -> None: ...
+    async def forget_member(self, member_id: str) -> int: ...
+
+    async def create_delivery(self, delivery: Delivery) -> None: ...
+    async def get_delivery(self, delivery_id: str) -> Delivery | None: ...
+    async def close_delivery(self, delivery_id: str, *, now: datetime) -> bool: ...
+    async def set_message_ref(self, delivery_id: str, ref: str) -> None: ...
+
+    async def record_answer(self, record: AnswerRecord, review: ReviewFn) -> RecordResult: ...
+    async def cards_for(self, member_id: str) -> list[CardState]: ...
+    async def answer_times(self, member_id: str, *, limit: int = 1000) -> list[datetime]: ...
+    async def answer_counts(self, member_id: str) -> tuple[int, int]: ...
+    async def delivery_tally(self, delivery_id: str) -> dict[int, int]: ...
+    async def export_answers(self) -> AsyncIterator[ExportRow]: ...
+
+    async def backup(self, path: Path) -> None: ...
+    async def close(self) -> None: ...

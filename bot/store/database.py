@@ -1,0 +1,175 @@
+"""An aiosqlite database file: safe opening, versioned migrations, serialized transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from bot.store import StoreBusy, StoreError
+
+log = logging.getLogger(__name__)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every file in bot/store/migrations, by version."""
+    found = []
+    for entry in resources.files("bot.store").joinpath("migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name[5:-4], entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise StoreError(f"two migrations share a version number: {versions}")
+    return found
+
+
+def latest_version() -> int:
+    return max((v for v, _, _ in migrations()), default=0)
+
+
+def _inspect(path: Path) -> int:
+    """Schema version of an existing file without changing it; refuse what we cannot open."""
+    if not path.exists() or path.stat().st_size == 0:
+        return 0
+    with path.open("rb") as fh:
+        if fh.read(16) != SQLITE_HEADER:
+            raise StoreError(f"{path} is not a SQLite database; it was left untouched. Point SAGA_DRILLS_DB at another file.")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            has = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'").fetchone()
+            if not has:
+                tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+                if tables:
+                    raise StoreError(f"{path} is a SQLite database of another program ({tables} tables, no schema_migrations); it was left untouched.")
+                return 0
+            return conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} cannot be read as a SQLite database ({exc}); it was left untouched.") from None
+
+
+class SqliteDatabase:
+    """One aiosqlite connection with WAL, a busy timeout and foreign keys.
+
+    aiosqlite runs every statement on one worker thread, so two coroutines sharing the
+    connection would interleave inside each other's transactions; `transaction()` serializes
+    them. Across processes, BEGIN IMMEDIATE and unique keys do the work.
+    """
+
+    def __init__(self, path: Path, conn: aiosqlite.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> SqliteDatabase:
+        path = Path(path)
+        version = _inspect(path)
+        newest = latest_version()
+        if version > newest:
+            raise StoreError(
+                f"{path} has schema version {version}, newer than this saga-drills knows ({newest}); "
+                "upgrade saga-drills. The file was left untouched."
+            )
+        if path.parent and not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.row_factory = aiosqlite.Row
+        db = cls(path, conn)
+        try:
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL in WAL mode: a commit is durable against process crashes; only a power
+            # loss can drop the last transactions. That is the trade every SQLite bot makes.
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await db._migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def _migrate(self) -> None:
+        await self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        for version, name, sql in migrations():
+            async with self.transaction() as conn:
+                # Re-checked inside the write lock: two processes may start at once.
+                cur = await conn.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,))
+                if await cur.fetchone():
+                    continue
+                log.info("applying migration %04d_%s to %s", version, name, self.path)
+                for statement in _statements(sql):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, datetime.now(timezone.utc).isoformat()),
+                )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; a locked file raises StoreBusy."""
+        async with self._lock:
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise _busy(exc, self.path) from None
+            try:
+                yield self.conn
+                await self.conn.execute("COMMIT")
+            except BaseException as exc:
+                await self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise _busy(exc, self.path) from None
+                raise
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Reads take the same lock so they never see another coroutine's open transaction."""
+        async with self._lock:
+            try:
+                yield self.conn
+            except sqlite3.OperationalError as exc:
+                raise _busy(exc, self.path) from None
+
+    async def backup(self, target: Path) -> None:
+        target = Path(target)
+        if target.resolve() == self.path.resolve():
+            raise StoreError("the backup path is the database itself")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        async with self._lock:
+            dest = await aiosqlite.connect(str(target))
+            try:
+                await self.conn.backup(dest)
+            finally:
+                await dest.close()
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+
+def _busy(exc: sqlite3.OperationalError, path: Path) -> StoreError:
+    if "locked" in str(exc) or "busy" in str(exc):
+        return StoreBusy(f"{path} stayed locked by another process for {BUSY_TIMEOUT_MS / 1000:.0f} s; nothing was written, try again")
+    return StoreError(f"{path}: {exc}")
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration file on semicolons that end a line; our migrations hold no triggers."""
+    lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip().rstrip(";").strip()]
