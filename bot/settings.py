@@ -19,7 +19,8 @@ def _split(value: object) -> object:
 class Settings(BaseSettings):
     """All configuration. Secrets are SecretStr so they never print in logs or errors."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True,
+                                      env_ignore_empty=True)
 
     db: Path = Field(default=Path("saga-drills.db"), validation_alias="SAGA_DRILLS_DB")
     packs: Annotated[tuple[Path, ...], NoDecode] = Field(default=(), validation_alias="SAGA_DRILLS_PACKS")

@@ -87,14 +87,20 @@ class Drill(_Strict):
             raise ValueError(f"topics must be slugs, got {bad}")
         return topics
 
-    @model_validator(mode="after")
-    def _one_best(self) -> Drill:
-        best = sum(1 for o in self.options if o.best)
+    @field_validator("options")
+    @classmethod
+    def _one_best(cls, options: tuple[Option, ...]) -> tuple[Option, ...]:
+        # A field validator, not a model one, so it still reports when another field is broken.
+        best = sum(1 for o in options if o.best)
         if best != 1:
             raise ValueError(f"exactly one option must be best, found {best}")
-        texts = [o.text.casefold() for o in self.options]
+        texts = [o.text.casefold() for o in options]
         if len(set(texts)) != len(texts):
             raise ValueError("two options have the same text")
+        return options
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Drill:
         if self.retracted and not self.retracted_reason:
             raise ValueError("a retracted drill needs retracted_reason")
         if self.next == self.id:

@@ -1,0 +1,101 @@
+"""Shared fixtures: a loopback-only network guard, a fixed clock, a real SQLite file, an App."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.clock import FixedClock
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+PLATFORM_ENV = (
+    "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "SLACK_HTTP_PORT",
+    "DISCORD_TOKEN", "DISCORD_GUILD_IDS", "DISCORD_LEAD_ROLE", "DISCORD_API_BASE_URL", "DISCORD_GATEWAY_URL",
+    "SAGA_DRILLS_DB", "SAGA_DRILLS_PACKS", "SAGA_DRILLS_TZ", "SAGA_DRILLS_LEADS",
+)
+
+
+def _guard(addr: object) -> None:
+    host = addr[0] if isinstance(addr, tuple) else None
+    if host is None:  # AF_UNIX and friends never leave the machine
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        if host == "localhost":
+            return
+    raise RuntimeError(f"test tried to reach the network: {addr!r}")
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only loopback connections; and no developer's real tokens or .env leak into a test."""
+
+    def connect(self: socket.socket, addr: object) -> None:
+        _guard(addr)
+        return _real_connect(self, addr)
+
+    def connect_ex(self: socket.socket, addr: object) -> int:
+        _guard(addr)
+        return _real_connect_ex(self, addr)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    for var in PLATFORM_ENV:
+        monkeypatch.delenv(var, raising=False)
+
+
+# Monday 2 March 2026, 09:00 UTC: a weekday, well away from any DST change.
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def db_path(tmp_path):  # type: ignore[no-untyped-def]
+    return tmp_path / "saga-drills.db"
+
+
+@pytest.fixture
+def settings(db_path):  # type: ignore[no-untyped-def]
+    from bot.settings import Settings
+
+    return Settings(_env_file=None, SAGA_DRILLS_DB=str(db_path))
+
+
+@pytest.fixture
+def library():  # type: ignore[no-untyped-def]
+    from bot.content.loader import builtin_pack, load_library
+
+    return load_library([builtin_pack()])
+
+
+@pytest.fixture
+async def store(db_path):  # type: ignore[no-untyped-def]
+    from bot.store.sqlite_store import SqliteStore
+
+    s = await SqliteStore.open(db_path)
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+async def app(settings, clock, library):  # type: ignore[no-untyped-def]
+    """The whole core wired as `saga-drills run` wires it, on a temp database and a fixed clock."""
+    import random
+
+    from bot.runtime import App
+
+    a = await App.open(settings, clock=clock, library=library)
+    a.engine.rng = random.Random(7)
+    yield a
+    await a.close()

@@ -1,0 +1,89 @@
+"""The console drill end to end: real subprocesses, piped stdin, the same database as export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "SAGA_DRILLS_"))}
+    env.update(SAGA_DRILLS_DB=str(tmp_path / "console.db"), COLUMNS="100")
+    return env
+
+
+def _bot(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          env=_env(tmp_path), cwd=tmp_path, timeout=60,
+                          stdin=subprocess.DEVNULL if stdin is None else None)
+
+
+def test_console_session_through_piped_stdin(tmp_path: Path) -> None:
+    result = _bot(tmp_path, "console", "--member", "alice", stdin="a\nstats\nnext\nb\nhelp\nquit\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "signed in as alice" in out
+    assert out.count("Answer with a letter") == 2, "the first drill and the one after `next`"
+    assert ("✔ Right." in out) or ("✘ Not this time." in out)
+    assert "▸ Junior ▸ Middle ▸ Senior ▸ In orbit" in out, "stats shows the ladder"
+    assert "Type a letter to answer" in out
+    assert out.rstrip().endswith("Bye — see you at the next drill.")
+    assert "Traceback" not in result.stderr
+
+    export = _bot(tmp_path, "export", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(export.stdout)))
+    assert len(rows) == 2 and {r["member"] for r in rows} == {"console:local:alice"}
+    assert all(r["answered_at_utc"].endswith("Z") and r["correct"] in {"right", "wrong"} for r in rows)
+
+
+def test_console_rejects_bad_input_without_losing_anything(tmp_path: Path) -> None:
+    result = _bot(tmp_path, "console", stdin="z\nwhat is this\npause soon\na\na\n")
+    assert result.returncode == 0, result.stderr
+    assert "I don't know “what”" in result.stdout
+    assert "Usage: `/drill pause DAYS`" in result.stdout
+    assert "already answered" in result.stdout, "a second `a` is the same answer, counted once"
+    rows = list(csv.DictReader(io.StringIO(_bot(tmp_path, "export").stdout)))
+    assert len(rows) == 1
+
+
+def test_readme_run_command_without_tokens_runs_the_console(tmp_path: Path) -> None:
+    """`python3 dev.py run` execs `python -m bot run`; with stdin closed it deals a drill and exits."""
+    result = _bot(tmp_path, "run")
+    assert result.returncode == 0, result.stderr
+    assert "Saga Drills — signed in as you" in result.stdout and "Answer with a letter" in result.stdout
+    assert (tmp_path / "console.db").exists()
+
+
+def test_readme_mentions_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "python3 dev.py run" in readme and "python3 dev.py test" in readme
+    assert "python3 dev.py test" in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("args", [["--help"], ["drills", "--help"], ["export", "--help"]])
+def test_help_text(tmp_path: Path, args: list[str]) -> None:
+    result = _bot(tmp_path, *args)
+    assert result.returncode == 0 and "usage: saga-drills" in result.stdout
+
+
+def test_bad_setting_is_one_clear_line(tmp_path: Path) -> None:
+    env = _env(tmp_path) | {"SAGA_DRILLS_TZ": "Mars/Olympus"}
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env,
+                            stdin=subprocess.DEVNULL, timeout=60)
+    assert result.returncode == 1
+    assert "unknown IANA time zone 'Mars/Olympus'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "console.db").write_text("hello")
+    result = _bot(tmp_path, "run")
+    assert result.returncode == 1 and "not a SQLite database" in result.stderr
+    assert (tmp_path / "console.db").read_text() == "hello"

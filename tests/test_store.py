@@ -1,0 +1,161 @@
+"""SqliteStore on a real file: idempotent answers, migrations, and files it must refuse to touch."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import srs
+from bot.messages import MemberRef
+from bot.store import AnswerRecord, Delivery, StoreBusy, StoreError
+from bot.store.database import latest_version
+from bot.store.sqlite_store import SqliteStore, new_id
+from tests.conftest import T0
+
+ALICE = MemberRef(platform="slack", space="T1", user_id="U1", display_name="alice")
+
+
+async def _delivery(store: SqliteStore, member_id: str | None = None) -> Delivery:
+    d = Delivery(id=new_id(), drill_id="d1", kind="on_demand", member_id=member_id, platform="slack", space="T1",
+                 option_order=(2, 0, 1, 3), created_at=T0)
+    await store.create_delivery(d)
+    return d
+
+
+def _answer(d: Delivery, member_id: str, option: int, correct: bool, *, at=T0) -> AnswerRecord:
+    return AnswerRecord(delivery_id=d.id, member_id=member_id, drill_id=d.drill_id, option_index=option,
+                        correct=correct, answered_at=at)
+
+
+def _count(path: Path, sql: str) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+async def test_same_answer_twice_counts_once(store: SqliteStore, db_path: Path) -> None:
+    member = await store.ensure_member(ALICE, now=T0)
+    d = await _delivery(store, member.id)
+    first = await store.record_answer(_answer(d, member.id, 0, True), srs.review)
+    again = await store.record_answer(_answer(d, member.id, 1, False, at=T0 + timedelta(seconds=2)), srs.review)
+    assert not first.duplicate and again.duplicate
+    assert again.answer.option_index == 0 and again.answer.correct, "a repeat returns the first answer"
+    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 1
+    [card] = await store.cards_for(member.id)
+    assert card.reviews == 1 and card.last_correct
+
+
+async def test_two_answers_at_once_count_once(store: SqliteStore, db_path: Path) -> None:
+    member = await store.ensure_member(ALICE, now=T0)
+    d = await _delivery(store, member.id)
+    results = await asyncio.gather(
+        store.record_answer(_answer(d, member.id, 1, False), srs.review),
+        store.record_answer(_answer(d, member.id, 0, True), srs.review),
+    )
+    assert sorted(r.duplicate for r in results) == [False, True]
+    assert results[0].answer == results[1].answer
+    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 1
+    assert _count(db_path, "SELECT reviews FROM review_cards") == 1
+
+
+async def test_two_processes_answering_at_once_count_once(tmp_path: Path) -> None:
+    """Two stores (as two processes would) on one file: the unique key decides, not memory."""
+    path = tmp_path / "shared.db"
+    a, b = await SqliteStore.open(path), await SqliteStore.open(path)
+    try:
+        member = await a.ensure_member(ALICE, now=T0)
+        d = await _delivery(a, member.id)
+        results = await asyncio.gather(
+            a.record_answer(_answer(d, member.id, 0, True), srs.review),
+            b.record_answer(_answer(d, member.id, 1, False), srs.review),
+        )
+        assert sorted(r.duplicate for r in results) == [False, True]
+        assert _count(path, "SELECT COUNT(*) FROM answers") == 1
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_many_members_on_one_channel_delivery(store: SqliteStore, db_path: Path) -> None:
+    d = await _delivery(store)
+    members = [await store.ensure_member(MemberRef(platform="slack", space="T1", user_id=f"U{i}"), now=T0) for i in range(50)]
+    await asyncio.gather(*(store.record_answer(_answer(d, m.id, i % 4, i % 4 == 0), srs.review) for i, m in enumerate(members)))
+    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 50
+    assert await store.delivery_tally(d.id) == {0: 13, 1: 13, 2: 12, 3: 12}
+
+
+async def test_migrations_recorded_and_reopen_is_a_no_op(db_path: Path) -> None:
+    store = await SqliteStore.open(db_path)
+    await store.close()
+    store = await SqliteStore.open(db_path)
+    await store.close()
+    assert _count(db_path, "SELECT MAX(version) FROM schema_migrations") == latest_version()
+    assert _count(db_path, "SELECT COUNT(*) FROM schema_migrations") == latest_version()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_newer_schema_is_refused_and_left_untouched(db_path: Path) -> None:
+    store = await SqliteStore.open(db_path)
+    await store.close()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', '2030-01-01')")
+    before = db_path.read_bytes()
+    with pytest.raises(StoreError, match="schema version 999, newer"):
+        await SqliteStore.open(db_path)
+    assert db_path.read_bytes() == before
+
+
+async def test_not_a_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n")
+    with pytest.raises(StoreError, match="not a SQLite database"):
+        await SqliteStore.open(path)
+    assert path.read_text() == "these are my notes, not a database\n"
+
+
+async def test_another_programs_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER)")
+    with pytest.raises(StoreError, match="another program"):
+        await SqliteStore.open(path)
+
+
+async def test_locked_database_raises_store_busy_and_writes_nothing(store: SqliteStore, db_path: Path) -> None:
+    member = await store.ensure_member(ALICE, now=T0)
+    d = await _delivery(store, member.id)
+    await store.db.conn.execute("PRAGMA busy_timeout = 50")  # keep the test quick
+    locker = sqlite3.connect(db_path, timeout=0.05)
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreBusy, match="nothing was written"):
+            await store.record_answer(_answer(d, member.id, 0, True), srs.review)
+    finally:
+        locker.rollback()
+        locker.close()
+    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 0
+    result = await store.record_answer(_answer(d, member.id, 0, True), srs.review)
+    assert not result.duplicate, "the store works again once the lock is gone"
+
+
+async def test_forget_member_keeps_team_counts_anonymously(store: SqliteStore, db_path: Path) -> None:
+    member = await store.ensure_member(ALICE, now=T0)
+    d = await _delivery(store, member.id)
+    await store.record_answer(_answer(d, member.id, 0, True), srs.review)
+    moved = await store.forget_member(member.id)
+    assert moved == 1
+    assert await store.get_member(member.id) is None
+    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 1
+    assert _count(db_path, "SELECT COUNT(*) FROM members WHERE display_name = 'alice'") == 0
+    assert _count(db_path, "SELECT COUNT(*) FROM review_cards") == 0
+
+
+async def test_backup_is_a_readable_copy(store: SqliteStore, tmp_path: Path) -> None:
+    await store.ensure_member(ALICE, now=T0)
+    target = tmp_path / "backup" / "copy.db"
+    await store.backup(target)
+    assert _count(target, "SELECT COUNT(*) FROM members") == 1
