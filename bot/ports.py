@@ -9,6 +9,18 @@ from pydantic import BaseModel, ConfigDict
 from bot.messages import Reply
 
 
+class AdapterError(Exception):
+    """A platform cannot be used as asked (bad token, unreachable API); the message says why and what to do."""
+
+
+class SendFailed(AdapterError):
+    """The platform refused one message. `permanent` is True when retrying cannot help (no access, DMs closed)."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
 class Target(BaseModel):
     """Where a message goes: a channel, a thread under a message in it, or a member's DMs."""
 
@@ -51,7 +63,9 @@ class Adapter(Protocol):
         """Serve events until disconnect() is called or the source ends."""
 
     async def send(self, target: Target, reply: Reply) -> SentRef:
-        """Post a reply; the scheduler uses this for daily posts, reveals and review DMs."""
+        """Post a reply; the scheduler uses this for daily posts, reveals and review DMs.
+
+        Raises SendFailed when the platform refuses the message (check `.permanent`)."""
 
     async def disconnect(self) -> None:
         """Stop listening and release connections; safe to call twice."""

@@ -56,13 +56,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # known failures become one clear line, never a traceback
         from bot.content.loader import LibraryError
+        from bot.ports import AdapterError
         from bot.store import StoreError
 
         if isinstance(exc, LibraryError):
             print("\n".join(str(p) for p in exc.problems), file=sys.stderr)
             print(f"saga-drills: {len(exc.problems)} problem(s) in the drill packs; fix them and try again", file=sys.stderr)
             return 1
-        if isinstance(exc, StoreError):
+        if isinstance(exc, (StoreError, AdapterError)):
             print(f"saga-drills: {exc}", file=sys.stderr)
             return 1
         raise
