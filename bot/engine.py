@@ -26,8 +26,8 @@ from bot.messages import (
     StatsView,
     TierProgress,
 )
-from bot.store import AnswerRecord, CardState, Delivery, MemberRow, Store
-from bot.store.sqlite_store import new_id
+from bot.store import AnswerRecord, CardState, Delivery, MemberRow, MemberSnapshot, Store
+from bot.store.sqlite_store import STREAK_HORIZON, new_id
 from bot.streaks import streak
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class Engine:
         self.clock = clock or SystemClock()
         self.rules = rules or Rules()
         self.rng = rng or random.Random()
+        self._source_views: dict[str, tuple[SourceView, ...]] = {}
 
     # -- dealing ---------------------------------------------------------------------------
     async def next_drill(self, member: MemberRef) -> DrillCard | Notice:
@@ -142,10 +143,14 @@ class Engine:
             correct=drill.options[delivery.option_order[LETTERS.index(letter)]].best, answered_at=now,
         )
         result = await self.store.record_answer(record, srs.review)
-        return await self._feedback(drill, delivery, row, result.answer, duplicate=result.duplicate)
+        return await self._feedback(drill, delivery, row, result.answer, duplicate=result.duplicate,
+                                    snapshot=result.snapshot)
 
-    async def _feedback(self, drill: Drill, delivery: Delivery, row: MemberRow, answer: AnswerRecord, *, duplicate: bool) -> Feedback:
-        stats = await self._stats(row)
+    async def _feedback(self, drill: Drill, delivery: Delivery, row: MemberRow, answer: AnswerRecord, *,
+                        duplicate: bool, snapshot: MemberSnapshot) -> Feedback:
+        now = self.clock.now()
+        level, tiers = self._standing({c.drill_id: c for c in snapshot.cards}, now)
+        line = altitude.progress_line(tiers, level, threshold=self.rules.mastery, orbit=self.rules.orbit)
         chosen = drill.options[answer.option_index]
         best = drill.options[drill.best_index]
         nxt = self.library.get(drill.next) if drill.next else None
@@ -154,41 +159,54 @@ class Engine:
             chosen_letter=LETTERS[delivery.option_order.index(answer.option_index)], chosen_text=chosen.text,
             chosen_why=chosen.why, best_letter=LETTERS[delivery.option_order.index(drill.best_index)],
             best_text=best.text, best_why=best.why, recap=drill.recap,
-            sources=tuple(SourceView(title=s.title, url=str(s.url)) for s in drill.sources),
-            altitude_line=f"{stats.level.value} · {stats.progress_line}", streak_days=stats.streak_days,
+            sources=self._sources(drill),
+            altitude_line=f"{level.value} · {line}", streak_days=streak(snapshot.recent, now, self.zone(row)),
             duplicate=duplicate, next_drill_title=nxt.title if nxt and not nxt.retracted else None,
         )
 
     # -- stats -----------------------------------------------------------------------------
     async def stats(self, member: MemberRef) -> StatsView:
-        row = await self.store.ensure_member(member, now=self.clock.now())
-        return await self._stats(row)
-
-    async def _stats(self, row: MemberRow) -> StatsView:
         now = self.clock.now()
-        cards = {c.drill_id: c for c in await self.store.cards_for(row.id)}
-        tiers = self._progress(cards, now)
-        mastery = {Tier(t.tier.lower()): t.mastery for t in tiers}
-        level = altitude.level_for(mastery, threshold=self.rules.mastery, orbit=self.rules.orbit)
-        answered, correct = await self.store.answer_counts(row.id)
-        times = await self.store.answer_times(row.id, limit=400)
+        row = await self.store.ensure_member(member, now=now)
+        row = await self.store.get_member(row.id) or row  # pause and opt-out may have changed elsewhere
+        snapshot = await self.store.member_snapshot(row.id, since=now - STREAK_HORIZON)
+        return self._stats_from(row, snapshot)
+
+    def _stats_from(self, row: MemberRow, snapshot: MemberSnapshot) -> StatsView:
+        now = self.clock.now()
+        cards = {c.drill_id: c for c in snapshot.cards}
+        level, tiers = self._standing(cards, now)
         return StatsView(
             display_name=row.display_name or row.user_id, level=level, tiers=tuple(tiers),
             progress_line=altitude.progress_line(list(tiers), level, threshold=self.rules.mastery, orbit=self.rules.orbit),
-            streak_days=streak(times, now, self.zone(row)), answered=answered, correct=correct,
+            streak_days=streak(snapshot.recent, now, self.zone(row)), answered=snapshot.answered, correct=snapshot.correct,
             reviews_due=sum(1 for c in cards.values() if srs.is_due(c, now) and self._active(c.drill_id)),
             paused_until=self._local(row.paused_until, row).strftime("%Y-%m-%d") if row.paused_until and row.paused_until > now else None,
         )
 
     def _progress(self, cards: dict[str, CardState], now: datetime) -> list[TierProgress]:
-        out = []
-        for tier, drills in self.library.active_by_tier().items():
-            held = sum(1 for d in drills if d.id in cards and srs.holds(cards[d.id], now, min_retrievability=self.rules.hold))
-            out.append(TierProgress(tier=tier.value, held=held, total=len(drills)))
-        return out
+        totals = self.library.tier_totals()
+        held = dict.fromkeys(totals, 0)
+        for card in cards.values():
+            drill = self.library.get(card.drill_id)
+            if drill is not None and not drill.retracted and srs.holds(card, now, min_retrievability=self.rules.hold):
+                held[drill.tier] += 1
+        return [TierProgress(tier=tier.value, held=held[tier], total=total) for tier, total in totals.items()]
+
+    def _standing(self, cards: dict[str, CardState], now: datetime) -> tuple[Level, list[TierProgress]]:
+        tiers = self._progress(cards, now)
+        mastery = {Tier(t.tier): t.mastery for t in tiers}
+        return altitude.level_for(mastery, threshold=self.rules.mastery, orbit=self.rules.orbit), tiers
 
     def _mastery(self, cards: dict[str, CardState], now: datetime) -> dict[Tier, float]:
         return {Tier(t.tier): t.mastery for t in self._progress(cards, now)}
+
+    def _sources(self, drill: Drill) -> tuple[SourceView, ...]:
+        # Built once per drill: every feedback carries them, and drills do not change at run time.
+        views = self._source_views.get(drill.id)
+        if views is None:
+            views = self._source_views[drill.id] = tuple(SourceView(title=s.title, url=str(s.url)) for s in drill.sources)
+        return views
 
     # -- the channel reveal ----------------------------------------------------------------
     async def reveal(self, delivery_id: str) -> Reveal | Notice:

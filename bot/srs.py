@@ -39,8 +39,12 @@ def review(card: CardState | None, answer: AnswerRecord) -> CardState:
 
 
 def retrievability(card: CardState, now: datetime) -> float:
-    """FSRS's predicted chance that the member still knows this drill at `now` (0..1)."""
-    return float(_SCHEDULER.get_card_retrievability(_to_fsrs(card), current_datetime=to_utc(now)))
+    """FSRS's predicted chance that the member still knows this drill at `now` (0..1).
+
+    fsrs reads only `last_review` and `stability`, which CardState carries under the same
+    names; passing it directly skips building an fsrs.Card on every stats line (hot path).
+    """
+    return float(_SCHEDULER.get_card_retrievability(card, current_datetime=now))  # type: ignore[arg-type]
 
 
 def holds(card: CardState, now: datetime, *, min_retrievability: float = 0.8) -> bool:

@@ -154,8 +154,7 @@ async def test_channel_drill_window_and_reveal(app, clock, db_path) -> None:  # 
 async def test_retracted_drill_is_not_served_and_answers_stay(app, db_path) -> None:  # type: ignore[no-untyped-def]
     card = await app.engine.next_drill(ANA)
     await app.engine.answer(ANA, card.delivery_id, _wrong(card))
-    old = app.library.drills[card.drill_id]
-    app.library.drills[card.drill_id] = old.model_copy(update={"retracted": True, "retracted_reason": "wrong key"})
+    app.library.retract(card.drill_id, "wrong key")
     for _ in range(10):
         nxt = await app.engine.next_drill(ANA)
         if isinstance(nxt, DrillCard):

@@ -50,6 +50,7 @@ class Library:
     paths: dict[str, str] = field(default_factory=dict)
     misconceptions: dict[str, Misconception] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    _totals: dict[Tier, int] | None = field(default=None, repr=False)
 
     @property
     def active(self) -> list[Drill]:
@@ -61,6 +62,17 @@ class Library:
         for drill in self.active:
             by_tier[drill.tier].append(drill)
         return by_tier
+
+    def tier_totals(self) -> dict[Tier, int]:
+        """Active drills per tier, cached: every feedback needs it (mastery's denominator)."""
+        if self._totals is None:
+            self._totals = {tier: len(drills) for tier, drills in self.active_by_tier().items()}
+        return self._totals
+
+    def retract(self, drill_id: str, reason: str) -> None:
+        """Mark a drill retracted in memory (as its file would say); its answers stay in the store."""
+        self.drills[drill_id] = self.drills[drill_id].model_copy(update={"retracted": True, "retracted_reason": reason})
+        self._totals = None
 
     def get(self, drill_id: str) -> Drill | None:
         return self.drills.get(drill_id)

@@ -76,11 +76,22 @@ class AnswerRecord(_Record):
     answered_at: datetime
 
 
+class MemberSnapshot(_Record):
+    """What stats need of one member, read in one go: cards, answer counts, recent answer times."""
+
+    member_id: str
+    cards: tuple[CardState, ...]
+    answered: int
+    correct: int
+    recent: tuple[datetime, ...]
+
+
 class RecordResult(_Record):
-    """The answer that counts: the new one, or the first one when this was a repeat."""
+    """The answer that counts (the new one, or the first one on a repeat), and the member after it."""
 
     answer: AnswerRecord
     duplicate: bool
+    snapshot: MemberSnapshot
 
 
 class ExportRow(_Record):
@@ -113,8 +124,7 @@ class Store(Protocol):
 
     async def record_answer(self, record: AnswerRecord, review: ReviewFn) -> RecordResult: ...
     async def cards_for(self, member_id: str) -> list[CardState]: ...
-    async def answer_times(self, member_id: str, *, limit: int = 1000) -> list[datetime]: ...
-    async def answer_counts(self, member_id: str) -> tuple[int, int]: ...
+    async def member_snapshot(self, member_id: str, *, since: datetime) -> MemberSnapshot: ...
     async def delivery_tally(self, delivery_id: str) -> dict[int, int]: ...
     async def export_answers(self) -> AsyncIterator[ExportRow]: ...
 

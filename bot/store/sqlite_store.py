@@ -6,8 +6,9 @@ import asyncio
 import json
 import logging
 import secrets
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.store import (
     Delivery,
     ExportRow,
     MemberRow,
+    MemberSnapshot,
     RecordResult,
     ReviewFn,
     StoreError,
@@ -29,6 +31,10 @@ log = logging.getLogger(__name__)
 
 # SQLite allows 32,766 bound variables per statement; a batch binds four per answer in reads.
 MAX_BATCH = 500
+# How far back answer times are read for streaks: a streak longer than this shows as this long.
+STREAK_HORIZON = timedelta(days=400)
+# Members whose stats stay cached (least recently answering dropped first); ~50 KB each at most.
+SNAPSHOT_CACHE = 5000
 
 
 def new_id(nbytes: int = 9) -> str:
@@ -40,30 +46,18 @@ def _dt(value: str | None) -> datetime | None:
     return parse_iso(value) if value else None
 
 
+# Pydantic's validator (Rust) parses the ISO text straight into aware datetimes; it is faster
+# than parsing by hand and calling model_construct, and keeps the records honest.
 def _member(row: Any) -> MemberRow:
-    return MemberRow(
-        id=row["id"], platform=row["platform"], space=row["space"], user_id=row["user_id"],
-        display_name=row["display_name"], tz=row["tz"], paused_until=_dt(row["paused_until"]),
-        opted_out=bool(row["opted_out"]), created_at=parse_iso(row["created_at"]),
-    )
+    return MemberRow.model_validate({**dict(row), "opted_out": bool(row["opted_out"])})
 
 
 def _delivery(row: Any) -> Delivery:
-    return Delivery(
-        id=row["id"], drill_id=row["drill_id"], kind=row["kind"], member_id=row["member_id"],
-        platform=row["platform"], space=row["space"], channel=row["channel"],
-        option_order=tuple(json.loads(row["option_order"])), created_at=parse_iso(row["created_at"]),
-        closes_at=_dt(row["closes_at"]), closed_at=_dt(row["closed_at"]), message_ref=row["message_ref"],
-    )
+    return Delivery.model_validate({**dict(row), "option_order": tuple(json.loads(row["option_order"]))})
 
 
 def _card(row: Any) -> CardState:
-    return CardState(
-        member_id=row["member_id"], drill_id=row["drill_id"], state=row["state"], step=row["step"],
-        stability=row["stability"], difficulty=row["difficulty"], due=parse_iso(row["due"]),
-        last_review=_dt(row["last_review"]), last_correct=bool(row["last_correct"]),
-        reviews=row["reviews"], lapses=row["lapses"],
-    )
+    return CardState.model_validate(dict(row))
 
 
 def _card_params(card: CardState) -> tuple[Any, ...]:
@@ -105,7 +99,10 @@ class SqliteStore:
         self._pending: list[_Pending] = []
         self._flusher: asyncio.Task[None] | None = None
         self._deliveries: dict[str, Delivery] = {}
-        self._members: dict[str, tuple[str, str | None]] = {}
+        # Rows this process wrote, keyed by member id: the answer path needs only id and zone,
+        # which only this member's own events change. Flags are re-read where they matter.
+        self._members: dict[str, MemberRow] = {}
+        self._snapshot_cache: OrderedDict[str, MemberSnapshot] = OrderedDict()
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStore:
@@ -122,21 +119,25 @@ class SqliteStore:
     # -- members ---------------------------------------------------------------------------
     async def ensure_member(self, ref: MemberRef, *, now: datetime) -> MemberRow:
         key = ref.key
-        if self._members.get(key) != (ref.display_name, ref.tz):
-            async with self.db.transaction() as conn:
-                await conn.execute(
-                    """INSERT INTO members (id, platform, space, user_id, display_name, tz, created_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?)
-                       ON CONFLICT (id) DO UPDATE SET
-                         display_name = CASE WHEN excluded.display_name = '' THEN members.display_name
-                                             ELSE excluded.display_name END,
-                         tz = COALESCE(excluded.tz, members.tz)""",
-                    (key, ref.platform, ref.space, ref.user_id, ref.display_name, ref.tz, iso(now)),
-                )
-            self._members[key] = (ref.display_name, ref.tz)
-        member = await self.get_member(key)
-        assert member is not None
-        return member
+        cached = self._members.get(key)
+        if cached is not None and cached.display_name == (ref.display_name or cached.display_name) and cached.tz == (ref.tz or cached.tz):
+            return cached
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                """INSERT INTO members (id, platform, space, user_id, display_name, tz, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (id) DO UPDATE SET
+                     display_name = CASE WHEN excluded.display_name = '' THEN members.display_name
+                                         ELSE excluded.display_name END,
+                     tz = COALESCE(excluded.tz, members.tz)
+                   RETURNING *""",
+                (key, ref.platform, ref.space, ref.user_id, ref.display_name, ref.tz, iso(now)),
+            )
+            row = _member(await cur.fetchone())
+        if len(self._members) > 50_000:
+            self._members.clear()
+        self._members[key] = row
+        return row
 
     async def get_member(self, member_id: str) -> MemberRow | None:
         async with self.db.reading() as conn:
@@ -147,10 +148,12 @@ class SqliteStore:
     async def set_paused(self, member_id: str, until: datetime | None) -> None:
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE members SET paused_until = ? WHERE id = ?", (iso(until) if until else None, member_id))
+        self._members.pop(member_id, None)
 
     async def set_opted_out(self, member_id: str, opted_out: bool) -> None:
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE members SET opted_out = ? WHERE id = ?", (int(opted_out), member_id))
+        self._members.pop(member_id, None)
 
     async def forget_member(self, member_id: str) -> int:
         """Delete the member; their answers move to a fresh anonymous member so team figures keep counts."""
@@ -170,6 +173,7 @@ class SqliteStore:
             await conn.execute("DELETE FROM review_cards WHERE member_id = ?", (member_id,))
             await conn.execute("DELETE FROM members WHERE id = ?", (member_id,))
         self._members.pop(member_id, None)
+        self._snapshot_cache.pop(member_id, None)
         for delivery in [d for d in self._deliveries.values() if d.member_id == member_id]:
             self._deliveries.pop(delivery.id, None)
         return moved
@@ -248,12 +252,13 @@ class SqliteStore:
         drills = sorted({p.record.drill_id for p in batch})
         async with self.db.transaction() as conn:
             existing: dict[tuple[str, str], AnswerRecord] = {}
-            cur = await conn.execute(
+            # execute_fetchall is one hop to the database thread instead of two.
+            rows = await conn.execute_fetchall(
                 f"SELECT delivery_id, member_id, drill_id, option_index, correct, answered_at FROM answers "
                 f"WHERE delivery_id IN ({_marks(deliveries)}) AND member_id IN ({_marks(members)})",
                 (*deliveries, *members),
             )
-            for row in await cur.fetchall():
+            for row in rows:
                 key = (row["delivery_id"], row["member_id"])
                 if key in keys:
                     existing[key] = AnswerRecord(
@@ -262,27 +267,27 @@ class SqliteStore:
                         answered_at=parse_iso(row["answered_at"]),
                     )
             cards: dict[tuple[str, str], CardState] = {}
-            cur = await conn.execute(
+            rows = await conn.execute_fetchall(
                 f"SELECT * FROM review_cards WHERE member_id IN ({_marks(members)}) AND drill_id IN ({_marks(drills)})",
                 (*members, *drills),
             )
-            for row in await cur.fetchall():
+            for row in rows:
                 cards[(row["member_id"], row["drill_id"])] = _card(row)
 
-            results: list[RecordResult] = []
+            results: list[tuple[AnswerRecord, bool]] = []
             new_answers: list[tuple[Any, ...]] = []
             for item in batch:
                 rec = item.record
                 key = (rec.delivery_id, rec.member_id)
                 if key in existing:
-                    results.append(RecordResult(answer=existing[key], duplicate=True))
+                    results.append((existing[key], True))
                     continue
                 existing[key] = rec
                 card_key = (rec.member_id, rec.drill_id)
                 cards[card_key] = item.review(cards.get(card_key), rec)
                 new_answers.append((new_id(12), rec.delivery_id, rec.member_id, rec.drill_id, rec.option_index,
                                     int(rec.correct), iso(rec.answered_at)))
-                results.append(RecordResult(answer=rec, duplicate=False))
+                results.append((rec, False))
             if new_answers:
                 await conn.executemany(
                     """INSERT INTO answers (id, delivery_id, member_id, drill_id, option_index, correct, answered_at)
@@ -291,7 +296,9 @@ class SqliteStore:
                 )
                 touched = {(a[2], a[3]) for a in new_answers}
                 await conn.executemany(_UPSERT_CARD, [_card_params(cards[k]) for k in sorted(touched)])
-        return results
+            since = min(p.record.answered_at for p in batch) - STREAK_HORIZON
+            snapshots = await self._fresh_snapshots(conn, members, since, new_answers, cards)
+        return [RecordResult(answer=a, duplicate=dup, snapshot=snapshots[a.member_id]) for a, dup in results]
 
     async def cards_for(self, member_id: str) -> list[CardState]:
         async with self.db.reading() as conn:
@@ -299,21 +306,52 @@ class SqliteStore:
             rows = await cur.fetchall()
         return [_card(r) for r in rows]
 
-    async def answer_times(self, member_id: str, *, limit: int = 1000) -> list[datetime]:
+    async def member_snapshot(self, member_id: str, *, since: datetime) -> MemberSnapshot:
         async with self.db.reading() as conn:
-            cur = await conn.execute(
-                "SELECT answered_at FROM answers WHERE member_id = ? ORDER BY answered_at DESC LIMIT ?", (member_id, limit)
-            )
-            rows = await cur.fetchall()
-        return [parse_iso(r[0]) for r in rows]
+            return (await self._fresh_snapshots(conn, [member_id], since, [], {}))[member_id]
 
-    async def answer_counts(self, member_id: str) -> tuple[int, int]:
-        async with self.db.reading() as conn:
-            cur = await conn.execute(
-                "SELECT COUNT(*), COALESCE(SUM(correct), 0) FROM answers WHERE member_id = ?", (member_id,)
+    async def _fresh_snapshots(self, conn: Any, members: Sequence[str], since: datetime,
+                               new_answers: Sequence[tuple[Any, ...]], cards: dict[tuple[str, str], CardState]
+                               ) -> dict[str, MemberSnapshot]:
+        """Snapshots from the cache where the database agrees, re-read where it does not.
+
+        Answers only ever grow, and cards change only with a new answer, so a member whose
+        answer count in the database equals the cached count plus this batch's new answers is
+        unchanged elsewhere (another process would have added answers). One grouped COUNT per
+        batch replaces re-reading every card and answer time of every member.
+        """
+        added: dict[str, list[tuple[Any, ...]]] = {}
+        for a in new_answers:
+            added.setdefault(a[2], []).append(a)
+        rows = await conn.execute_fetchall(
+            f"SELECT member_id, COUNT(*) FROM answers WHERE member_id IN ({_marks(members)}) GROUP BY member_id",
+            tuple(members),
+        )
+        counts = {r[0]: int(r[1]) for r in rows}
+        out: dict[str, MemberSnapshot] = {}
+        stale = []
+        for m in members:
+            cached = self._snapshot_cache.get(m)
+            mine = added.get(m, [])
+            if cached is None or cached.answered + len(mine) != counts.get(m, 0):
+                stale.append(m)
+                continue
+            by_drill = {c.drill_id: c for c in cached.cards}
+            for a in mine:
+                by_drill[a[3]] = cards[(m, a[3])]
+            out[m] = MemberSnapshot(
+                member_id=m, cards=tuple(by_drill.values()), answered=cached.answered + len(mine),
+                correct=cached.correct + sum(a[5] for a in mine),
+                recent=tuple(t for t in cached.recent if t >= since) + tuple(parse_iso(a[6]) for a in mine),
             )
-            row = await cur.fetchone()
-        return int(row[0]), int(row[1])
+        if stale:
+            out.update(await _snapshots(conn, stale, since))
+        for m, snap in out.items():
+            self._snapshot_cache[m] = snap
+            self._snapshot_cache.move_to_end(m)
+        while len(self._snapshot_cache) > SNAPSHOT_CACHE:
+            self._snapshot_cache.popitem(last=False)
+        return out
 
     async def delivery_tally(self, delivery_id: str) -> dict[int, int]:
         async with self.db.reading() as conn:
@@ -336,6 +374,33 @@ class SqliteStore:
                 member=r[0], display_name=r[1], platform=r[2], drill_id=r[3], delivery_kind=r[4],
                 option_index=r[5], correct=bool(r[6]), answered_at=parse_iso(r[7]),
             )
+
+
+async def _snapshots(conn: Any, members: Sequence[str], since: datetime) -> dict[str, MemberSnapshot]:
+    """Cards, counts and recent answer times for several members in three queries."""
+    marks = _marks(members)
+    cards: dict[str, list[CardState]] = {m: [] for m in members}
+    for row in await conn.execute_fetchall(f"SELECT * FROM review_cards WHERE member_id IN ({marks})", tuple(members)):
+        cards[row["member_id"]].append(_card(row))
+    counts = {m: (0, 0) for m in members}
+    rows = await conn.execute_fetchall(
+        f"SELECT member_id, COUNT(*), COALESCE(SUM(correct), 0) FROM answers WHERE member_id IN ({marks}) GROUP BY member_id",
+        tuple(members),
+    )
+    for row in rows:
+        counts[row[0]] = (int(row[1]), int(row[2]))
+    recent: dict[str, list[datetime]] = {m: [] for m in members}
+    rows = await conn.execute_fetchall(
+        f"SELECT member_id, answered_at FROM answers WHERE member_id IN ({marks}) AND answered_at >= ?",
+        (*members, iso(since)),
+    )
+    for row in rows:
+        recent[row[0]].append(parse_iso(row[1]))
+    return {
+        m: MemberSnapshot(member_id=m, cards=tuple(cards[m]), answered=counts[m][0], correct=counts[m][1],
+                          recent=tuple(recent[m]))
+        for m in members
+    }
 
 
 def _marks(values: Sequence[Any]) -> str:

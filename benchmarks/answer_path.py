@@ -1,0 +1,100 @@
+"""Benchmark: members answering through the engine into a real SQLite file, against raw sqlite3.
+
+Prints answers/s and p50/p99 latency of `Engine.answer` with N members answering concurrently,
+then a raw sqlite3 baseline in the same run (one INSERT and COMMIT per answer, WAL,
+synchronous=NORMAL) and the ratio engine / raw.
+
+    .venv/bin/python benchmarks/answer_path.py [--members 200] [--rounds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.content.loader import builtin_pack, load_library  # noqa: E402
+from bot.engine import Engine  # noqa: E402
+from bot.messages import DrillCard, MemberRef  # noqa: E402
+from bot.store.sqlite_store import SqliteStore  # noqa: E402
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def engine_run(path: Path, members: int, rounds: int) -> tuple[float, list[float], int, float]:
+    """Deal every member `rounds` drills first, then time the answering alone, all members at once."""
+    store = await SqliteStore.open(path)
+    engine = Engine(store, load_library([builtin_pack()]), rng=random.Random(1))
+    refs = [MemberRef(platform="bench", space="S", user_id=f"U{i}", display_name=f"m{i}") for i in range(members)]
+    dealt: dict[str, list[DrillCard]] = {r.key: [] for r in refs}
+    deal_start = time.perf_counter()
+    for ref in refs:
+        drills = engine.library.active[:rounds]
+        for drill in drills:
+            dealt[ref.key].append(await engine.deal(drill, kind="on_demand", platform="bench", space="S",
+                                                    member_id=(await store.ensure_member(ref, now=engine.clock.now())).id))
+    deal_rate = members * rounds / (time.perf_counter() - deal_start)
+    latencies: list[float] = []
+
+    async def member(ref: MemberRef, rng: random.Random) -> None:
+        for card in dealt[ref.key]:
+            start = time.perf_counter()
+            reply = await engine.answer(ref, card.delivery_id, rng.choice(card.options).letter)
+            latencies.append(time.perf_counter() - start)
+            assert reply.kind == "feedback", reply
+
+    start = time.perf_counter()
+    await asyncio.gather(*(member(r, random.Random(i)) for i, r in enumerate(refs)))
+    elapsed = time.perf_counter() - start
+    await store.close()
+    return elapsed, latencies, len(latencies), deal_rate
+
+
+def raw_run(path: Path, count: int) -> tuple[float, list[float]]:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("CREATE TABLE answers (id TEXT PRIMARY KEY, delivery_id TEXT, member_id TEXT, drill_id TEXT, "
+                 "option_index INTEGER, correct INTEGER, answered_at TEXT, UNIQUE (delivery_id, member_id))")
+    latencies = []
+    for i in range(count):
+        start = time.perf_counter()
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (f"a{i}", f"d{i}", f"m{i % 200}", "drill", i % 4, i % 2, "2026-03-02T09:00:00+00:00"))
+        conn.execute("COMMIT")
+        latencies.append(time.perf_counter() - start)
+    conn.close()
+    return sum(latencies), latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        elapsed, lat, answered, deal_rate = asyncio.run(engine_run(Path(tmp) / "engine.db", args.members, args.rounds))
+        # Concurrent calls overlap, so throughput is answers over the wall time of the answering.
+        engine_rate = answered / elapsed
+        raw_total, raw_lat = raw_run(Path(tmp) / "raw.db", answered)
+        raw_rate = answered / raw_total
+    ms = 1000
+    print(f"members={args.members} answering concurrently, {args.rounds} answers each = {answered} answers")
+    print(f"engine answer path: {engine_rate:,.0f} answers/s  p50 {pct(lat, .5) * ms:.2f} ms  p99 {pct(lat, .99) * ms:.2f} ms")
+    print(f"raw sqlite3 (INSERT+COMMIT each): {raw_rate:,.0f} answers/s  p50 {pct(raw_lat, .5) * ms:.3f} ms  p99 {pct(raw_lat, .99) * ms:.3f} ms")
+    print(f"ratio engine/raw: {engine_rate / raw_rate:.2f}  (target >= 0.5; p99 target < 20 ms)")
+    print(f"(setup: dealing drills ran at {deal_rate:,.0f} deliveries/s, one transaction each)")
+
+if __name__ == "__main__":
+    main()
