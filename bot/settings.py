@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     orbit_threshold: float = Field(default=0.9, ge=0, le=1, validation_alias="SAGA_DRILLS_ORBIT")
     hold_retrievability: float = Field(default=0.8, gt=0, le=1, validation_alias="SAGA_DRILLS_HOLD_RETRIEVABILITY")
     reviews_per_day: int = Field(default=3, ge=0, le=50, validation_alias="SAGA_DRILLS_REVIEWS_PER_DAY")
+    board_on_demand_per_day: int = Field(default=3, ge=0, le=100, validation_alias="SAGA_DRILLS_BOARD_ON_DEMAND_PER_DAY")
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("SAGA_DRILLS_LOG_LEVEL", "LOG_LEVEL"))
 
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")

@@ -52,5 +52,14 @@ def holds(card: CardState, now: datetime, *, min_retrievability: float = 0.8) ->
     return card.last_correct and retrievability(card, now) >= min_retrievability
 
 
+def hold_horizon(min_retrievability: float) -> float:
+    """Whole days since the last review, per day of stability, for which a card still holds.
+
+    FSRS gives R = (1 + FACTOR * days / stability) ** DECAY, so R >= min exactly when
+    days <= stability * horizon; SQL reports use it to count held cards without fsrs objects.
+    """
+    return (min_retrievability ** (1 / _SCHEDULER._DECAY) - 1) / _SCHEDULER._FACTOR
+
+
 def is_due(card: CardState, now: datetime) -> bool:
     return card.due <= to_utc(now)
