@@ -84,13 +84,7 @@ class Engine:
         return self.card_for(delivery, drill, footer=footer)
 
     def card_for(self, delivery: Delivery, drill: Drill, *, footer: str = "") -> DrillCard:
-        return DrillCard(
-            delivery_id=delivery.id, delivery_kind=delivery.kind, drill_id=drill.id, title=drill.title,
-            tier=drill.tier.label, minutes=drill.minutes, crux=drill.crux, language=drill.snippet.language,
-            code=drill.snippet.code.rstrip("\n"), question=drill.question,
-            options=tuple(OptionView(letter=LETTERS[i], text=drill.options[j].text) for i, j in enumerate(delivery.option_order)),
-            footer=footer,
-        )
+        return card_view(delivery, drill, footer=footer)
 
     def _active(self, drill_id: str) -> bool:
         drill = self.library.get(drill_id)
@@ -238,6 +232,17 @@ class Engine:
 
     def _local(self, when: datetime, row: MemberRow) -> datetime:
         return when.astimezone(self.zone(row))
+
+
+def card_view(delivery: Delivery, drill: Drill, *, footer: str = "") -> DrillCard:
+    """The card for a delivery: options in the delivery's shuffled order, lettered A, B, C…"""
+    return DrillCard(
+        delivery_id=delivery.id, delivery_kind=delivery.kind, drill_id=drill.id, title=drill.title,
+        tier=drill.tier.label, minutes=drill.minutes, crux=drill.crux, language=drill.snippet.language,
+        code=drill.snippet.code.rstrip("\n"), question=drill.question,
+        options=tuple(OptionView(letter=LETTERS[i], text=drill.options[j].text) for i, j in enumerate(delivery.option_order)),
+        footer=footer,
+    )
 
 
 def _letter(choice: str | int, count: int) -> str | None:

@@ -6,6 +6,15 @@ from pathlib import Path
 
 import yaml
 
+SNIPPET = """def charge(order, gateway, db):
+    # at-least-once delivery may call this twice
+    amount = order.total
+    receipt = gateway.charge(order.customer_id, amount)
+    db.insert("payments", order_id=order.id, amount=amount)
+    db.commit()
+    return receipt
+# eight lines, as a drill needs
+"""
 VOCAB = {"wrong-a": "Picks the first trap.", "wrong-b": "Picks the second trap."}
 
 
@@ -16,7 +25,7 @@ def drill_dict(drill_id: str, tier: str = "junior", *, next_id: str | None = Non
                      "misconception": "wrong-a" if i % 2 else "wrong-b"})
     data = {
         "id": drill_id, "title": f"Drill {drill_id}", "tier": tier, "topics": ["idempotency"], "minutes": 2,
-        "crux": "A one-line crux.", "snippet": {"language": "python", "code": "def f():\n    return 1\n"},
+        "crux": "A one-line crux.", "snippet": {"language": "python", "code": SNIPPET},
         "question": "What fails?", "options": opts, "recap": "The recap.",
         "sources": [{"title": "Saga pattern", "url": "https://microservices.io/patterns/data/saga.html"}],
     }

@@ -1,4 +1,4 @@
-"""CLI: `drills check` and `drills list` over the built-in pack and SAGA_DRILLS_PACKS."""
+"""CLI: `drills check|list|render|preview|stats|schema|lock` over the built-in pack and SAGA_DRILLS_PACKS."""
 
 from __future__ import annotations
 
@@ -23,6 +23,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     lst.add_argument("--json", action="store_true", help="machine-readable output with counts per tier and language")
     lst.set_defaults(func=cmd_list)
 
+    render = dsub.add_parser("render", help="print the exact payload JSON an adapter sends for a drill card")
+    render.add_argument("drill_id", metavar="ID")
+    render.add_argument("--platform", choices=["slack", "discord", "console"], required=True)
+    render.set_defaults(func=cmd_render)
+
+    preview = dsub.add_parser("preview", help="show a drill in the terminal, with the answer key")
+    preview.add_argument("drill_id", metavar="ID")
+    preview.set_defaults(func=cmd_preview)
+
+    stats = dsub.add_parser("stats", help="item analysis of recorded answers: % right, spread, discrimination")
+    stats.add_argument("--json", action="store_true", help="machine-readable output")
+    stats.set_defaults(func=cmd_stats)
+
+    schema = dsub.add_parser("schema", help="write the JSON Schema of a drill file (for editor completion)")
+    schema.add_argument("--out", type=Path, help="where to write it (default: drills/schema.json in the package)")
+    schema.set_defaults(func=cmd_schema)
+
+    lock = dsub.add_parser("lock", help="record new drill ids in a pack's shipped-ids.txt")
+    lock.add_argument("folder", type=Path, nargs="?", help="pack folder (default: the built-in pack)")
+    lock.set_defaults(func=cmd_lock)
+
 
 def _folders(paths: list[Path]) -> list[Path]:
     if paths:
@@ -34,30 +55,154 @@ def _folders(paths: list[Path]) -> list[Path]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from bot.content.loader import load_library
+    from bot.content.checks import check_library
+    from bot.content.loader import builtin_pack, load_library
 
     folders = _folders(args.paths)
     # A pack folder may lean on the built-in misconception vocabulary, so load it alongside.
-    from bot.content.loader import builtin_pack
-
     lib = load_library(folders, strict=False, vocabulary=[builtin_pack()])
-    for problem in lib.problems:
+    problems = sorted([*lib.problems, *check_library(lib)], key=lambda p: (p.path, p.line))
+    for problem in problems:
         print(problem)
-    if lib.problems:
-        print(f"{len(lib.problems)} problem(s) in {len(folders)} folder(s)", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {len(folders)} folder(s)", file=sys.stderr)
         return 1
     tiers = Counter(d.tier.value for d in lib.drills.values())
     print(f"ok: {len(lib.drills)} drills ({', '.join(f'{n} {t}' for t, n in sorted(tiers.items()))}) in {len(folders)} folder(s)")
     return 0
 
 
-def cmd_list(args: argparse.Namespace) -> int:
+def _library():  # type: ignore[no-untyped-def]
     from bot.content.loader import LibraryError, load_library
 
     try:
-        lib = load_library(_folders([]))
+        return load_library(_folders([]))
     except LibraryError as exc:
         raise CliError(f"the packs have {len(exc.problems)} problem(s); run `saga-drills drills check`") from None
+
+
+def _drill(lib, drill_id: str):  # type: ignore[no-untyped-def]
+    drill = lib.get(drill_id)
+    if drill is None:
+        close = [d for d in lib.drills if drill_id in d][:5]
+        hint = f"; did you mean {', '.join(close)}?" if close else "; `saga-drills drills list` shows them all"
+        raise CliError(f"no drill has id {drill_id!r}{hint}")
+    return drill
+
+
+def _card(drill):  # type: ignore[no-untyped-def]
+    """The card as a channel post shows it, options in file order (a real delivery shuffles them)."""
+    from datetime import datetime, timezone
+
+    from bot.engine import card_view
+    from bot.store import Delivery
+
+    delivery = Delivery(id="preview", drill_id=drill.id, kind="channel", member_id=None, platform="preview",
+                        space="preview", option_order=tuple(range(len(drill.options))),
+                        created_at=datetime.now(timezone.utc))
+    return card_view(delivery, drill, footer="answers are private · the team reveal is at 17:00")
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    card = _card(_drill(_library(), args.drill_id))
+    if args.platform == "console":
+        from adapters.console_render import render_text
+
+        payload = {"text": render_text(card)}
+    else:
+        import importlib
+
+        module = importlib.import_module(f"adapters.{args.platform}_render")
+        payload = module.render_payload(card)
+        problems = module.limit_problems(payload)
+        if problems:
+            print("\n".join(f"over the {args.platform} limits: {p}" for p in problems), file=sys.stderr)
+    print(json.dumps(payload, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from adapters.console_render import render
+    from bot.content.models import LETTERS
+
+    drill = _drill(_library(), args.drill_id)
+    console = Console()
+    console.print(render(_card(drill)))
+    console.print("[bold]Answer key[/bold]")
+    for i, option in enumerate(drill.options):
+        mark = "[green]✔ best[/green]" if option.best else f"[red]✘[/red] [dim]{option.misconception}[/dim]"
+        console.print(f" {LETTERS[i]}) {mark} {option.why}")
+    console.print(f"[bold]Recap[/bold] {drill.recap}")
+    if drill.next:
+        console.print(f"[dim]next: {drill.next}[/dim]")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from bot.cli.common import load_settings, run_with_app
+    from bot.content.item_analysis import Response, analyse
+    from bot.content.models import LETTERS
+
+    async def body(app):  # type: ignore[no-untyped-def]
+        rows = [Response(member=r.member, drill_id=r.drill_id, option_index=r.option_index, correct=r.correct)
+                async for r in app.store.export_answers()]
+        return app.library, analyse(rows)
+
+    lib, items = run_with_app(load_settings(), body)
+    order = sorted(items.values(), key=lambda i: (not i.flags, i.p_right, i.drill_id))
+    if args.json:
+        print(json.dumps([{"drill": i.drill_id, "attempts": i.attempts, "right": round(i.p_right, 4),
+                           "options": {str(k): v for k, v in sorted(i.options.items())},
+                           "discrimination": None if i.discrimination is None else round(i.discrimination, 4),
+                           "flags": list(i.flags)} for i in order], indent=2))
+        return 0
+    if not items:
+        print("no answers recorded yet: item analysis needs answers (try `saga-drills console`)")
+        return 0
+    print(f"{'drill':<45} {'n':>5} {'right':>6} {'r_pb':>6}  options (file order)        flags")
+    for i in order:
+        drill = lib.get(i.drill_id)
+        spread = " ".join(f"{LETTERS[k]}{'*' if drill and drill.options[k].best else ''}:{v}"
+                          for k, v in sorted(i.options.items()) if k < len(LETTERS))
+        r = "  –" if i.discrimination is None else f"{i.discrimination:+.2f}"
+        print(f"{i.drill_id:<45} {i.attempts:>5} {i.p_right:>6.0%} {r:>6}  {spread:<27} {'; '.join(i.flags)}")
+    flagged = sum(1 for i in items.values() if i.flags)
+    print(f"{len(items)} drills answered, {flagged} flagged (n ≥ 5; * marks the best option)", file=sys.stderr)
+    return 0
+
+
+def schema_json() -> str:
+    from bot.content.models import Drill
+
+    schema = Drill.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Saga Drills drill file"
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from bot.content.loader import builtin_pack
+
+    out = args.out or builtin_pack() / "schema.json"
+    out.write_text(schema_json(), encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from bot.content.checks import lock_ids
+    from bot.content.loader import builtin_pack
+
+    folder = (args.folder or builtin_pack()).resolve()
+    new = lock_ids(_library(), folder)
+    print(f"{len(new)} new id(s) recorded in {folder / 'shipped-ids.txt'}" + (": " + ", ".join(new) if new else ""))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    lib = _library()
     drills = sorted(lib.drills.values(), key=lambda d: (d.tier.rank, d.id))
     if args.json:
         print(json.dumps({

@@ -51,6 +51,11 @@ class Library:
     misconceptions: dict[str, Misconception] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     _totals: dict[Tier, int] | None = field(default=None, repr=False)
+    nodes: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def problem(self, drill_id: str, loc: Iterable[Any], message: str) -> Problem:
+        """A Problem for `drill_id` pointing at the line of the field path `loc` in its file."""
+        return Problem(self.paths[drill_id], _line_of(self.nodes.get(drill_id), loc), drill_id, message)
 
     @property
     def active(self) -> list[Drill]:
@@ -155,7 +160,7 @@ def load_library(folders: Sequence[Path | str], *, strict: bool = True,
     so a team pack checked on its own can use the built-in tags.
     """
     lib, problems = Library(), []
-    nodes: dict[str, Any] = {}
+    nodes = lib.nodes
     for folder in map(Path, vocabulary):
         _load_misconceptions(folder, lib, problems)
     for folder in map(Path, folders):
