@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,16 +11,24 @@ def local_days(instants: Iterable[datetime], zone: ZoneInfo) -> set[date]:
     return {i.astimezone(zone).date() for i in instants}
 
 
-def streak(instants: Iterable[datetime], now: datetime, zone: ZoneInfo) -> int:
+def streak(instants: Sequence[datetime], now: datetime, zone: ZoneInfo) -> int:
     """Days in a row ending today, or ending yesterday when today has no answer yet.
 
     Counting calendar dates (not 24-hour spans) keeps a DST change from breaking a streak.
+    Walks back from the newest answer and stops at the first gap, so a long history costs
+    only as much as the current streak (`instants` may come in any order).
     """
-    days = local_days(instants, zone)
     today = now.astimezone(zone).date()
-    day = today if today in days else today - timedelta(days=1)
+    expected = today
     count = 0
-    while day in days:
+    for instant in sorted(instants, reverse=True):
+        day = instant.astimezone(zone).date()
+        if day > today or (count and day == expected + timedelta(days=1)):
+            continue  # a clock ahead of ours, or another answer on a day already counted
+        if count == 0 and day == today - timedelta(days=1):
+            expected = day  # nothing today yet: the streak may still end yesterday
+        if day != expected:
+            break
         count += 1
-        day -= timedelta(days=1)
+        expected = day - timedelta(days=1)
     return count

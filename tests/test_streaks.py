@@ -53,3 +53,10 @@ def test_dst_fall_back_keeps_the_streak() -> None:
     assert streak(answers, at(2026, 10, 26, 8), BERLIN) == 3
     # 24-hour spans would call the second gap more than a day; calendar days do not.
     assert streak(answers[:2], at(2026, 10, 25, 23, 30), BERLIN) == 2
+
+
+def test_several_answers_a_day_and_an_old_gap() -> None:
+    days = [at(2026, 3, d, h) for d in (1, 2, 3, 5, 6, 7) for h in (8, 12, 20)]
+    assert streak(days, at(2026, 3, 7, 21), ZoneInfo("UTC")) == 3, "Mar 4 is missing: 5, 6, 7 count"
+    assert streak(list(reversed(days)), at(2026, 3, 8, 9), ZoneInfo("UTC")) == 3, "order does not matter"
+    assert streak([], at(2026, 3, 8, 9), ZoneInfo("UTC")) == 0
