@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     discord_lead_role: str | None = Field(default=None, validation_alias="DISCORD_LEAD_ROLE")
     discord_api_base_url: str | None = Field(default=None, validation_alias="DISCORD_API_BASE_URL")
     discord_gateway_url: str | None = Field(default=None, validation_alias="DISCORD_GATEWAY_URL")
+    discord_application_id: str | None = Field(default=None, pattern=r"^[0-9]{0,20}$", validation_alias="DISCORD_APPLICATION_ID")
 
     _split_lists = field_validator("packs", "leads", "discord_guild_ids", mode="before")(classmethod(lambda cls, v: _split(v)))
 

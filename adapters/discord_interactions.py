@@ -1,0 +1,159 @@
+"""Turn Discord interactions into router calls and engine answers, and answer every one privately."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from adapters.discord_render import limit_problems, render_message
+from adapters.discord_views import edit_kwargs
+from bot.commands import CommandContext
+from bot.messages import NEXT_ACTION, MemberRef, Notice, Reply
+from bot.store import StoreBusy
+
+if TYPE_CHECKING:
+    from bot.runtime import App
+
+log = logging.getLogger(__name__)
+
+STALE_BUTTON = ("That button is from an older version of the bot or was not made by it, so nothing was "
+                "recorded. `/drill next` deals you a fresh drill.")
+BUSY = "The database is busy right now, so nothing was recorded. Try again in a moment."
+FAILED = "Something went wrong on my side and nothing was recorded. Try again; if it keeps happening, tell a lead."
+NO_SERVER = "I can't tell which server this button belongs to. Run `/drill` in your server instead."
+OUT_OF_DATE = ("This `/drill` command is out of date, so nothing was changed. A server admin can refresh it "
+               "with `saga-drills discord sync-commands`.")
+
+
+class InteractionHandler:
+    """Slash commands and button clicks in, one ephemeral reply out. No business rule lives here."""
+
+    def __init__(self, app: App, *, lead_role: str | None = None) -> None:
+        self.app = app
+        self.lead_role = (lead_role or "").strip() or None
+
+    # -- who is asking ---------------------------------------------------------------------------
+    def member_for(self, interaction: discord.Interaction, space: str) -> MemberRef:
+        user = interaction.user
+        return MemberRef(platform="discord", space=space, user_id=str(user.id),
+                         display_name=getattr(user, "display_name", None) or user.name)
+
+    def is_lead(self, interaction: discord.Interaction) -> bool:
+        """Manage Server (or Administrator) in this channel, or the DISCORD_LEAD_ROLE role, per interaction.
+
+        Both come with the interaction itself, so a change on the server counts at the next click.
+        """
+        if interaction.guild_id is None:
+            return False
+        perms = interaction.permissions
+        if perms.manage_guild or perms.administrator:
+            return True
+        user = interaction.user
+        if self.lead_role and isinstance(user, discord.Member):
+            wanted = self.lead_role.lower()
+            return any(role.name.lower() == wanted or str(role.id) == self.lead_role for role in user.roles)
+        return False
+
+    # -- entry points ----------------------------------------------------------------------------
+    async def run_command(self, interaction: discord.Interaction, text: str, *, space: str | None = None) -> None:
+        """`/drill <text>` from a slash command or an Action button (`space` rides on DM buttons)."""
+        if not await self._defer(interaction):
+            return
+        guild_space = str(interaction.guild_id) if interaction.guild_id else space
+
+        async def work() -> Reply:
+            if guild_space is None:
+                return Notice(text=NO_SERVER, level="warning")
+            ctx = CommandContext(member=self.member_for(interaction, guild_space),
+                                 channel=str(interaction.channel_id) if interaction.channel_id else None,
+                                 is_lead=self.is_lead(interaction))
+            return await self.app.router.handle(ctx, text)
+
+        await self._finish(interaction, work, dm_space=None if interaction.guild_id else guild_space)
+
+    async def answer(self, interaction: discord.Interaction, delivery_id: str, letter: str) -> None:
+        """A click on an option button: the engine records it idempotently and says what to show."""
+        if not await self._defer(interaction):
+            return
+        space: str | None = str(interaction.guild_id) if interaction.guild_id else None
+
+        async def work() -> Reply:
+            nonlocal space
+            if space is None:
+                # A review card in a DM: Discord does not say which server it is for; the delivery does.
+                delivery = await self.app.store.get_delivery(delivery_id)
+                space = delivery.space if delivery is not None and delivery.platform == "discord" else "dm"
+            return await self.app.engine.answer(self.member_for(interaction, space), delivery_id, letter)
+
+        await self._finish(interaction, work, dm_space=lambda: None if interaction.guild_id else space)
+
+    async def stale(self, interaction: discord.Interaction, custom_id: str) -> None:
+        log.info("discord: click on an unknown button %.100r; answered with a notice", custom_id)
+        await self._notice_now(interaction, Notice(text=STALE_BUTTON, level="warning", actions=(NEXT_ACTION,)))
+
+    async def command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        if isinstance(error, (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)):
+            log.warning("discord: %s; run `saga-drills discord sync-commands`", error)
+            notice = Notice(text=OUT_OF_DATE, level="warning")
+        else:
+            log.warning("discord: /drill failed before it reached the bot: %s: %s", type(error).__name__, error)
+            notice = Notice(text="I couldn't read that command, so nothing was changed. `/drill help` lists what works.",
+                            level="warning")
+        await self._notice_now(interaction, notice)
+
+    # -- replying --------------------------------------------------------------------------------
+    async def _defer(self, interaction: discord.Interaction) -> bool:
+        """Acknowledge at once (Discord wants a first response within 3 s); the work follows."""
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.NotFound:
+            log.warning("discord: interaction %s expired before it was acknowledged; nothing was done", interaction.id)
+            return False
+        except discord.HTTPException as exc:
+            log.warning("discord: could not acknowledge interaction %s (%s %s); nothing was done",
+                        interaction.id, exc.status, exc.code)
+            return False
+        return True
+
+    async def _finish(self, interaction: discord.Interaction, work: Callable[[], Awaitable[Reply]],
+                      *, dm_space: str | None | Callable[[], str | None]) -> None:
+        try:
+            reply = await work()
+        except StoreBusy:
+            log.warning("discord: store busy; told the member nothing was recorded")
+            reply = Notice(text=BUSY, level="warning")
+        except Exception:
+            log.exception("discord: handling interaction %s failed", interaction.id)
+            reply = Notice(text=FAILED, level="error")
+        space = dm_space() if callable(dm_space) else dm_space
+        message = render_message(reply, space=space)
+        try:
+            problems = limit_problems(message.payload)
+            if problems:
+                raise ValueError("; ".join(problems))
+            kwargs = edit_kwargs(message)
+        except ValueError as exc:  # a renderer bug must still end in a reply, never a failed interaction
+            log.error("discord: a %s reply cannot be sent (%s); sent a notice instead", type(reply).__name__, exc)
+            kwargs = edit_kwargs(render_message(Notice(text=FAILED, level="error")))
+        try:
+            await interaction.edit_original_response(**kwargs)
+        except discord.HTTPException as exc:
+            log.error("discord: reply to interaction %s refused (%s %s: %.200s)", interaction.id, exc.status, exc.code, exc.text)
+
+    async def _notice_now(self, interaction: discord.Interaction, notice: Notice) -> None:
+        """An immediate private notice (no slow work follows, so no defer)."""
+        kwargs = edit_kwargs(render_message(notice))
+        kwargs.pop("attachments", None)
+        if kwargs.get("view") is None:
+            kwargs.pop("view", None)
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(ephemeral=True, **kwargs)
+            else:
+                await interaction.response.send_message(ephemeral=True, **kwargs)
+        except discord.HTTPException as exc:
+            log.warning("discord: could not send a notice for interaction %s (%s %s)", interaction.id, exc.status, exc.code)
