@@ -1,0 +1,293 @@
+"""The Slack adapter on slack-bolt's AsyncApp: Socket Mode or HTTP mode, posts, DMs and private replies."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack_directory import SlackUserDirectory
+from adapters.slack_listeners import Caller, SlackListeners
+from adapters.slack_pacing import ChannelPacer
+from adapters.slack_render import limit_problems, render_payload
+from bot.messages import Notice, Reply, Table
+from bot.ports import AdapterError, SendFailed, SentRef, Target
+
+if TYPE_CHECKING:
+    from bot.runtime import App
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+_AUTH_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type"}
+
+
+class SlackSetupError(AdapterError):
+    """Slack cannot be reached or refuses our tokens; the message says which setting to fix."""
+
+
+# Slack error codes after which sending the same message again cannot succeed.
+_PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "invalid_blocks", "invalid_blocks_format",
+              "msg_too_long", "no_text", "cannot_dm_bot", "user_not_found", "user_disabled", "missing_scope",
+              "not_allowed_token_type", "restricted_action", "thread_not_found", "invalid_arguments",
+              "too_many_attachments", "messages_tab_disabled", "channel_is_archived", *_AUTH_ERRORS}
+
+
+def retry_handlers(*, interval: RetryIntervalCalculator | None = None) -> list[AsyncRetryHandler]:
+    """slack-sdk's own handlers: 429 waits out Retry-After; dropped connections and 500/503 back off."""
+    interval = interval or BackoffRetryIntervalCalculator(backoff_factor=0.5)  # 0.5 s, 1 s, plus jitter
+    return [
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
+        AsyncServerErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
+    ]
+
+
+class SlackAdapter:
+    """Slack for Saga Drills. Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
+
+    name = "slack"
+
+    def __init__(self, app: App, *, client: AsyncWebClient | None = None, mode: str | None = None,
+                 http_host: str = "0.0.0.0", http_port: int | None = None, retry_interval: RetryIntervalCalculator | None = None,
+                 pacer: ChannelPacer | None = None, socket_timeout: float = 30.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        settings = app.settings
+        self.app = app
+        self.mode = mode or ("socket" if settings.slack_app_token else "http")
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        if self.mode == "socket" and not settings.slack_app_token:
+            raise SlackSetupError("Socket Mode needs SLACK_APP_TOKEN (an app-level xapp- token with connections:write)")
+        if self.mode == "http" and not secret:
+            raise SlackSetupError("HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials)")
+        if client is None:
+            if not settings.slack_bot_token:
+                raise SlackSetupError("SLACK_BOT_TOKEN is not set (OAuth & Permissions → Bot User OAuth Token, xoxb-…)")
+            client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(),
+                                    base_url=_api_base(settings.slack_api_url))
+        self.retry_handlers = retry_handlers(interval=retry_interval)
+        client.retry_handlers = [*self.retry_handlers]
+        self.client = client
+        self.http_host = http_host
+        self.socket_timeout = socket_timeout
+        self.http_port = settings.slack_http_port if http_port is None else http_port
+        self.pacer = pacer or ChannelPacer()
+        self.directory = SlackUserDirectory(client, monotonic=monotonic)
+        with _quiet_bolt_token_warning():
+            self.bolt = AsyncApp(client=client, signing_secret=secret, process_before_response=False, name="saga-drills")
+        SlackListeners(self, monotonic=monotonic).install(self.bolt)
+        self.team_id = ""
+        self.bot_user_id = ""
+        self._dm_channels: dict[str, str] = {}
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self._stop = asyncio.Event()
+
+    # -- the Adapter port ------------------------------------------------------------------
+    async def connect(self) -> None:
+        """Check the bot token with auth.test, then open Socket Mode or start the HTTP endpoint."""
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown_error")
+            hint = " (copy the Bot User OAuth Token, xoxb-…, from OAuth & Permissions)" if error in _AUTH_ERRORS else ""
+            raise SlackSetupError(f"Slack refused SLACK_BOT_TOKEN: {error}{hint}") from None
+        except (SlackClientError, aiohttp.ClientError, OSError) as exc:
+            raise SlackSetupError(f"cannot reach the Slack Web API at {self.client.base_url} ({type(exc).__name__}); "
+                                  "check SLACK_API_URL and the network") from None
+        self.team_id, self.bot_user_id = auth.get("team_id", ""), auth.get("user_id", "")
+        if self.mode == "socket":
+            await self._open_socket()
+        else:
+            await self._start_http()
+
+    async def listen(self) -> None:
+        """Serve until disconnect(); Bolt and the Socket Mode client do the work in the background."""
+        await self._stop.wait()
+
+    async def send(self, target: Target, reply: Reply) -> SentRef:
+        """Post to a channel, into a thread (target.thread = the parent ts), or to a member's DMs."""
+        if target.channel:
+            channel = target.channel
+        elif target.user_id:
+            channel = await self._dm_channel(target.user_id)
+        else:
+            raise SendFailed(f"a Slack target needs a channel or a user_id, got {target!r}", permanent=True)
+        payload = render_payload(reply)
+        if problems := limit_problems(payload):
+            raise SendFailed(f"a {type(reply).__name__} does not fit Slack's limits: {'; '.join(problems)}", permanent=True)
+        async with self.pacer.slot(channel):
+            response = await self._api("chat.postMessage", self.client.chat_postMessage(
+                channel=channel, thread_ts=target.thread, unfurl_links=False, unfurl_media=False, **payload))
+        channel = response.get("channel") or channel
+        ts = response["ts"]
+        if isinstance(reply, Table) and reply.image is not None:
+            await self._upload_chart(channel, target.thread, reply)
+        return SentRef(platform="slack", channel=channel, message_id=ts)
+
+    async def _upload_chart(self, channel: str, thread: str | None, table: Table) -> None:
+        """The chart goes right under its table. The table's text is already posted, so a failed
+        upload is logged, not raised: raising would make a caller re-post the table."""
+        assert table.image is not None
+        try:
+            async with self.pacer.slot(channel):
+                await self._api("files.upload", self.client.files_upload_v2(
+                    channel=channel, thread_ts=thread, file=table.image.data, filename=table.image.filename,
+                    title=table.title, alt_txt=table.image.alt))
+        except SendFailed as exc:
+            log.warning("posted %r to %s but not its chart: %s", table.title, channel, exc)
+
+    async def disconnect(self) -> None:
+        """Close the socket or the HTTP endpoint; safe to call twice."""
+        self._stop.set()
+        socket, self._socket = self._socket, None
+        runner, self._runner = self._runner, None
+        if socket is not None:
+            await socket.close_async()
+        if runner is not None:
+            await runner.cleanup()
+        if socket is not None or runner is not None:
+            log.info("Slack adapter stopped")
+
+    # -- private replies -------------------------------------------------------------------
+    async def reply_privately(self, caller: Caller, reply: Reply) -> None:
+        """Only the caller sees it: ephemeral through the response_url, else a direct message."""
+        if caller.response_url:
+            payload = render_payload(reply)
+            if problems := limit_problems(payload):
+                log.error("a private %s does not fit Slack's limits: %s", type(reply).__name__, "; ".join(problems))
+                payload = render_payload(Notice(text="That reply is too big for Slack; nothing was lost.", level="error"))
+            payload.update(response_type="ephemeral", replace_original=False)
+            hook = AsyncWebhookClient(caller.response_url, retry_handlers=[*self.retry_handlers])
+            try:
+                response = await hook.send_dict(payload)
+            except (SlackClientError, aiohttp.ClientError, OSError) as exc:
+                log.warning("private reply via response_url failed: %s", type(exc).__name__)
+                return
+            if response.status_code != 200:
+                log.warning("Slack refused a private reply (HTTP %d: %s)", response.status_code, str(response.body)[:200])
+            return
+        try:
+            await self.send(Target(platform="slack", space=caller.team_id, user_id=caller.user_id), reply)
+        except SendFailed as exc:
+            log.warning("could not DM a reply to %s: %s", caller.user_id, exc)
+
+    # -- plumbing --------------------------------------------------------------------------
+    async def _dm_channel(self, user_id: str) -> str:
+        channel = self._dm_channels.get(user_id)
+        if channel is None:
+            response = await self._api("conversations.open", self.client.conversations_open(users=user_id))
+            channel = response["channel"]["id"]
+            self._dm_channels[user_id] = channel
+        return channel
+
+    async def _api(self, method: str, call: Awaitable[Any]) -> Any:
+        try:
+            return await call
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            raise SendFailed(f"Slack {method} failed: {error}", permanent=error in _PERMANENT) from None
+        except (SlackClientError, aiohttp.ClientError, OSError) as exc:
+            raise SendFailed(f"Slack {method} failed: {type(exc).__name__}", permanent=False) from None
+
+    async def _open_socket(self) -> None:
+        token = self.app.settings.slack_app_token
+        assert token is not None
+        # Ask for the websocket URL ourselves first: slack-sdk's connect() retries any failure
+        # forever (a wrong token included), logging a stack trace every few seconds.
+        try:
+            opened = await self.client.apps_connections_open(app_token=token.get_secret_value())
+        except SlackApiError as exc:
+            raise SlackSetupError(f"Slack refused SLACK_APP_TOKEN: {exc.response.get('error', 'unknown_error')} "
+                                  "(Basic Information → App-Level Tokens, scope connections:write)") from None
+        except (SlackClientError, aiohttp.ClientError, OSError) as exc:
+            raise SlackSetupError(f"cannot open Socket Mode ({type(exc).__name__}); check the network or use HTTP mode") from None
+        self._socket = AsyncSocketModeHandler(self.bolt, app_token=token.get_secret_value(), web_client=self.client)
+        self._socket.client.wss_uri = opened["url"]
+        try:
+            await asyncio.wait_for(self._socket.connect_async(), self.socket_timeout)
+        except TimeoutError:
+            await self._drop_socket()
+            raise SlackSetupError(f"the Socket Mode websocket did not open within {self.socket_timeout:.0f} s; "
+                                  "check the network or use HTTP mode") from None
+        log.info("Slack Socket Mode connected (team %s)", self.team_id)
+
+    async def _drop_socket(self) -> None:
+        socket, self._socket = self._socket, None
+        if socket is not None:
+            with contextlib.suppress(Exception):
+                await socket.close_async()
+
+    async def _start_http(self) -> None:
+        web_app = self.bolt.web_app(path=EVENTS_PATH, port=self.http_port)
+        web_app.middlewares.append(_reject_malformed)
+        runner = web.AppRunner(web_app, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.http_host, self.http_port).start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise SlackSetupError(f"cannot listen on {self.http_host}:{self.http_port} ({exc.strerror}); "
+                                  "set SLACK_HTTP_PORT to a free port") from None
+        self._runner = runner
+        self.http_port = runner.addresses[0][1]
+        log.info("Slack HTTP mode: listening on http://%s:%d%s (team %s)", self.http_host, self.http_port,
+                 EVENTS_PATH, self.team_id)
+
+
+@web.middleware
+async def _reject_malformed(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """Bolt parses the body before it checks the signature; a body that is not JSON gets 400, not a 500."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("rejected a malformed Slack request to %s (%s, %s bytes)", request.path, type(exc).__name__,
+                    request.content_length)
+        return web.json_response({"error": "malformed request"}, status=400)
+
+
+@contextlib.contextmanager
+def _quiet_bolt_token_warning() -> Iterator[None]:
+    """Bolt also reads SLACK_BOT_TOKEN from the environment and then warns that the client we pass
+    wins; that is intended here, so the misleading line is left out of the operator's log."""
+    bolt_log = logging.getLogger("slack_bolt.AsyncApp")
+    only_that = _DropMessage("`token` will be unused")
+    bolt_log.addFilter(only_that)
+    try:
+        yield
+    finally:
+        bolt_log.removeFilter(only_that)
+
+
+class _DropMessage(logging.Filter):
+    def __init__(self, fragment: str) -> None:
+        super().__init__()
+        self.fragment = fragment
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.fragment not in record.getMessage()
+
+
+def _api_base(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
