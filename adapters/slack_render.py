@@ -162,8 +162,9 @@ def render_home(st: StatsView) -> dict[str, Any]:
 # -- the channel reveal -----------------------------------------------------------------------
 def _reveal(rv: Reveal) -> tuple[str, list[dict[str, Any]]]:
     total = rv.total
-    chart = "\n".join(f"{o.letter} {bar(o.count / total if total else 0.0, 12)} {o.count}{' ✔' if o.best else ''}"
-                      for o in rv.options)
+    share = [o.count / total if total else 0.0 for o in rv.options]
+    chart = "\n".join(f"{o.letter} {bar(f, 12)} {o.count:>3} {f:>4.0%}{'  ✔ best' if o.best else ''}"
+                      for o, f in zip(rv.options, share))
     best = next((o for o in rv.options if o.best), None)
     blocks = [header(f"Reveal · {rv.title}"), *text_sections(f"*{total} answer{'s' if total != 1 else ''}* from the team")]
     blocks += code_sections(chart, max_sections=1)

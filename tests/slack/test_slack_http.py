@@ -128,6 +128,12 @@ async def test_lead_only_words_are_refused_to_members_and_run_for_admins(slack_h
     calls = await fake_slack.wait_for("response_url", 2)
     assert calls[-1].body["blocks"][0]["text"]["text"] == "purged"
     assert ran == ["U0ADMIN"]
+    # SAGA_DRILLS_LEADS names leads who are not workspace admins.
+    app.router.leads = frozenset({"U0BOB"})
+    body, ctype = P.form(P.slash_command("purge", response_url=fake_slack.response_url("listed"), user="U0BOB", user_name="bob"))
+    assert (await slack_http.post(body, ctype)).status == 200
+    await fake_slack.wait_for("response_url", 3)
+    assert ran == ["U0ADMIN", "U0BOB"]
 
 
 async def test_a_click_on_an_unknown_drill_gets_a_private_notice_with_a_way_on(slack_http, fake_slack, app):
@@ -198,3 +204,25 @@ async def test_app_home_shows_altitude_and_a_drill_button_that_dms_a_drill(slack
     assert fake_slack.of("conversations.open")[0].body["users"] == "U0BOB"
     assert post.body["channel"] == "D0BOB" and P.answer_buttons(post.body["blocks"])
     assert len(fake_slack.of("views.publish")) == 1
+
+
+async def test_a_click_after_the_answer_window_closed_records_nothing(slack_http, fake_slack, app):
+    from datetime import timedelta
+
+    drill = app.library.active[0]
+    card = await app.engine.deal(drill, kind="channel", platform="slack", space="T0SAGA", channel="C0DRILLS",
+                                 closes_at=app.engine.clock.now() + timedelta(hours=8))
+    app.engine.clock.advance(hours=9)
+    click = P.button_click("answer:A", f"{card.delivery_id}:A", response_url=fake_slack.response_url("late"))
+    started = time.monotonic()
+    response = await slack_http.post(*P.interactive(click))
+    assert response.status == 200 and time.monotonic() - started < 3.0
+    [reply] = await fake_slack.wait_for("response_url")
+    assert reply.body["response_type"] == "ephemeral" and "window for that drill has closed" in reply.body["blocks"][0]["text"]["text"]
+    assert reply.body["blocks"][-1]["elements"][0]["value"] == "next"
+    assert await answers(app) == []
+
+
+async def test_the_events_url_answers_slacks_challenge(slack_http):
+    response = await slack_http.post(*P.event_json({"token": "deprecated", "challenge": "c-123", "type": "url_verification"}))
+    assert response.status == 200 and await response.json() == {"challenge": "c-123"}

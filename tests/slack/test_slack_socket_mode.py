@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from tests.fakes import slack_payloads as P
 from tests.fakes.fake_slack import APP_TOKEN, BOT_TOKEN
 
 
-async def test_socket_mode_handshake_command_and_click(fake_slack, app, db_path):
+async def test_socket_mode_handshake_command_and_click(fake_slack, app, db_path, caplog):
     from adapters.slack_adapter import SlackAdapter
     from bot.settings import Settings
 
     # Socket Mode needs no signing secret and no public URL: only the two tokens.
     app.settings = Settings(_env_file=None, SAGA_DRILLS_DB=str(db_path), SLACK_BOT_TOKEN=BOT_TOKEN,
                             SLACK_APP_TOKEN=APP_TOKEN, SLACK_API_URL=fake_slack.base_url)
+    caplog.set_level(logging.INFO, logger="adapters.slack_listeners")
     adapter = SlackAdapter(app)
     assert adapter.mode == "socket"
     await adapter.connect()
@@ -52,3 +54,4 @@ async def test_socket_mode_handshake_command_and_click(fake_slack, app, db_path)
         await adapter.disconnect()
         await adapter.disconnect()  # safe twice
     assert len(fake_slack.of("views.publish")) == 1
+    assert any("skipped a repeated Slack delivery (event, retry 1)" in r.getMessage() for r in caplog.records)
