@@ -143,7 +143,7 @@ class Engine:
     async def _feedback(self, drill: Drill, delivery: Delivery, row: MemberRow, answer: AnswerRecord, *,
                         duplicate: bool, snapshot: MemberSnapshot) -> Feedback:
         now = self.clock.now()
-        level, tiers = self._standing({c.drill_id: c for c in snapshot.cards}, now)
+        level, tiers = self._standing(snapshot.cards, now)
         line = altitude.progress_line(tiers, level, threshold=self.rules.mastery, orbit=self.rules.orbit)
         chosen = drill.options[answer.option_index]
         best = drill.options[drill.best_index]
@@ -168,7 +168,7 @@ class Engine:
 
     def _stats_from(self, row: MemberRow, snapshot: MemberSnapshot) -> StatsView:
         now = self.clock.now()
-        cards = {c.drill_id: c for c in snapshot.cards}
+        cards = snapshot.cards
         level, tiers = self._standing(cards, now)
         return StatsView(
             display_name=row.display_name or row.user_id, level=level, tiers=tuple(tiers),

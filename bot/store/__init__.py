@@ -80,7 +80,7 @@ class MemberSnapshot(_Record):
     """What stats need of one member, read in one go: cards, answer counts, recent answer times."""
 
     member_id: str
-    cards: tuple[CardState, ...]
+    cards: dict[str, CardState]  # by drill id; treat as read-only, like the record itself
     answered: int
     correct: int
     recent: tuple[datetime, ...]

@@ -336,11 +336,11 @@ class SqliteStore:
             if cached is None or cached.answered + len(mine) != counts.get(m, 0):
                 stale.append(m)
                 continue
-            by_drill = {c.drill_id: c for c in cached.cards}
+            by_drill = dict(cached.cards)
             for a in mine:
                 by_drill[a[3]] = cards[(m, a[3])]
             out[m] = MemberSnapshot(
-                member_id=m, cards=tuple(by_drill.values()), answered=cached.answered + len(mine),
+                member_id=m, cards=by_drill, answered=cached.answered + len(mine),
                 correct=cached.correct + sum(a[5] for a in mine),
                 recent=tuple(t for t in cached.recent if t >= since) + tuple(parse_iso(a[6]) for a in mine),
             )
@@ -379,9 +379,10 @@ class SqliteStore:
 async def _snapshots(conn: Any, members: Sequence[str], since: datetime) -> dict[str, MemberSnapshot]:
     """Cards, counts and recent answer times for several members in three queries."""
     marks = _marks(members)
-    cards: dict[str, list[CardState]] = {m: [] for m in members}
+    cards: dict[str, dict[str, CardState]] = {m: {} for m in members}
     for row in await conn.execute_fetchall(f"SELECT * FROM review_cards WHERE member_id IN ({marks})", tuple(members)):
-        cards[row["member_id"]].append(_card(row))
+        card = _card(row)
+        cards[card.member_id][card.drill_id] = card
     counts = {m: (0, 0) for m in members}
     rows = await conn.execute_fetchall(
         f"SELECT member_id, COUNT(*), COALESCE(SUM(correct), 0) FROM answers WHERE member_id IN ({marks}) GROUP BY member_id",
@@ -397,7 +398,7 @@ async def _snapshots(conn: Any, members: Sequence[str], since: datetime) -> dict
     for row in rows:
         recent[row[0]].append(parse_iso(row[1]))
     return {
-        m: MemberSnapshot(member_id=m, cards=tuple(cards[m]), answered=counts[m][0], correct=counts[m][1],
+        m: MemberSnapshot(member_id=m, cards=cards[m], answered=counts[m][0], correct=counts[m][1],
                           recent=tuple(recent[m]))
         for m in members
     }
