@@ -10,7 +10,7 @@ import pytest
 from bot.cli import main
 from tests.discord.conftest import TOKEN
 from tests.fakes import discord_payloads as D
-from tests.fakes.fake_discord import error
+from tests.fakes.discord_responses import error
 
 # view_channel 1<<10, send_messages 1<<11, embed_links 1<<14, attach_files 1<<15,
 # read_message_history 1<<16, create_public_threads 1<<35, send_messages_in_threads 1<<38

@@ -11,7 +11,7 @@ from bot.messages import MemberRef
 from bot.ports import SendFailed, SentRef, Target
 from tests.discord.steps import answers, interact, text_of
 from tests.fakes import discord_payloads as D
-from tests.fakes.fake_discord import error
+from tests.fakes.discord_responses import error
 
 CHANNEL = rf"/channels/{D.CHANNEL_ID}/messages"
 
