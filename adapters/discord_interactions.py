@@ -89,7 +89,8 @@ class InteractionHandler:
                 space = delivery.space if delivery is not None and delivery.platform == "discord" else "dm"
             return await self.app.engine.answer(self.member_for(interaction, space), delivery_id, letter)
 
-        await self._finish(interaction, work, dm_space=lambda: None if interaction.guild_id else space)
+        # Command buttons in the DM reply carry the server, when the delivery named one.
+        await self._finish(interaction, work, dm_space=lambda: None if interaction.guild_id or not (space or "").isdigit() else space)
 
     async def stale(self, interaction: discord.Interaction, custom_id: str) -> None:
         log.info("discord: click on an unknown button %.100r; answered with a notice", custom_id)

@@ -107,3 +107,12 @@ def test_bad_proxy_urls_are_refused_with_the_setting_name(app):
         gateway_base("http://proxy:8080")
     with pytest.raises(AdapterError, match="DISCORD_GATEWAY_URL"):
         DiscordAdapter(app, token=TOKEN, gateway_url="https://gateway.example")
+
+
+async def test_a_dm_click_on_an_unknown_delivery_says_so(adapter, fake_discord, app):
+    ghost = "sd:a:doesnotexist:B"
+    message = D.message(components=[{"type": 1, "components": [{"type": 2, "style": 2, "label": "B", "custom_id": ghost}]}])
+    _, reply = await interact(fake_discord, D.button_click(ghost, message, in_dm=True))
+    assert "can't find that drill" in text_of(reply.response)
+    assert D.custom_ids(reply.response) == ["sd:c:next"]  # no server to stamp: the button says to use /drill there
+    assert await answers(app) == []
