@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     orbit_threshold: float = Field(default=0.9, ge=0, le=1, validation_alias="SAGA_DRILLS_ORBIT")
     hold_retrievability: float = Field(default=0.8, gt=0, le=1, validation_alias="SAGA_DRILLS_HOLD_RETRIEVABILITY")
     reviews_per_day: int = Field(default=3, ge=0, le=50, validation_alias="SAGA_DRILLS_REVIEWS_PER_DAY")
+    # How long a crashed process's claim on a run or a message blocks others before they take it over.
+    lease_seconds: int = Field(default=60, ge=1, le=3600, validation_alias="SAGA_DRILLS_LEASE_SECONDS")
     board_on_demand_per_day: int = Field(default=3, ge=0, le=100, validation_alias="SAGA_DRILLS_BOARD_ON_DEMAND_PER_DAY")
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("SAGA_DRILLS_LOG_LEVEL", "LOG_LEVEL"))
 

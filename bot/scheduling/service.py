@@ -1,0 +1,101 @@
+"""SchedulerService: the APScheduler 3 clock around Ticker.tick; SQLite stays the source of truth.
+
+Jobs are rebuilt from the schedules table at start and re-synced after every tick, so a
+schedule set by the CLI or another process is picked up within a minute. A cron job per
+schedule wakes the bot on the minute; the sweep job every `interval` seconds catches up
+after downtime, posts reveals and review DMs, and resumes what a crashed process left.
+Both only call tick(); whether anything is due is decided from the database, never here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from bot.scheduling.models import DAY_NAMES, Schedule
+from bot.scheduling.tick import TickReport, Ticker
+
+if TYPE_CHECKING:
+    from bot.runtime import App
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "scheduling-sweep"
+# A wake-up delayed by a busy event loop still runs if it is at most this late; a missed
+# one is harmless anyway because the sweep re-checks the database.
+MISFIRE_GRACE_SECONDS = 30
+
+
+class SchedulerService:
+    """Started by `saga-drills run` after the adapters connect (see bot.features)."""
+
+    def __init__(self, app: App, *, ticker: Ticker | None = None, interval: float = 60.0) -> None:
+        self.app = app
+        self.ticker = ticker or Ticker(app)
+        self.interval = interval
+        self.scheduler: Any = None
+        self._jobs: dict[str, tuple[Any, ...]] = {}
+
+    async def tick(self, now: datetime | None = None) -> TickReport:
+        return await self.ticker.tick(now)
+
+    async def start(self, app: App | None = None) -> None:
+        # Imported here so that `saga-drills --help` and one-shot CLI commands stay fast.
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        self.scheduler = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
+        # The first sweep runs at once: catch-up and crash recovery do not wait a minute.
+        self.scheduler.add_job(self._wake, "interval", seconds=self.interval, id=SWEEP_JOB,
+                               name="scheduling sweep", next_run_time=datetime.now(timezone.utc))
+        await self.sync_jobs()
+        self.scheduler.start()
+        log.info("scheduler started: %d schedule(s), sweep every %g s, lease %s",
+                 len(self._jobs), self.interval, self.ticker.lease)
+
+    async def sync_jobs(self) -> None:
+        """Make the cron wake-ups match the schedules table (added, changed, removed)."""
+        if self.scheduler is None:
+            return
+        from apscheduler.triggers.cron import CronTrigger
+
+        served = set(self.app.adapters)
+        wanted = {f"daily:{s.id}": s for s in await self.ticker.store.schedules() if s.platform in served}
+        for job_id in [j for j in self._jobs if j not in wanted]:
+            with contextlib.suppress(Exception):
+                self.scheduler.remove_job(job_id)
+            del self._jobs[job_id]
+        for job_id, schedule in wanted.items():
+            key = (schedule.at, schedule.tz, schedule.days)
+            if self._jobs.get(job_id) == key:
+                continue
+            trigger = CronTrigger(hour=schedule.at.hour, minute=schedule.at.minute,
+                                  day_of_week=",".join(DAY_NAMES[d] for d in schedule.days), timezone=schedule.zone)
+            self.scheduler.add_job(self._wake, trigger, id=job_id, name=_job_name(schedule), replace_existing=True)
+            self._jobs[job_id] = key
+
+    async def _wake(self) -> None:
+        """What every job runs. Errors are logged, never raised into APScheduler: the next wake retries."""
+        try:
+            await self.ticker.tick()
+            await self.sync_jobs()
+        except Exception:
+            log.exception("scheduler tick failed; the next one carries on from the database")
+
+    async def stop(self) -> None:
+        """Let the message in flight finish and hand back claims, then stop waking. Safe twice.
+
+        The ticker goes first: APScheduler's shutdown cancels running jobs, and a tick cancelled
+        inside a database call could leave its transaction open.
+        """
+        await self.ticker.stop()
+        if self.scheduler is not None:
+            with contextlib.suppress(Exception):
+                self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+
+
+def _job_name(schedule: Schedule) -> str:
+    return f"daily drill {schedule.platform}:{schedule.channel} at {schedule.at:%H:%M} {schedule.tz}"
