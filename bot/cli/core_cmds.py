@@ -1,4 +1,4 @@
-"""CLI: run the bot, drill in the console, export answers, back up the database."""
+"""CLI: run the bot, drill in the console, export answers/members/drills, back up the database."""
 
 from __future__ import annotations
 
@@ -24,8 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     con.add_argument("--member", help="your name in the console (default: you)")
     con.set_defaults(func=cmd_console)
 
-    exp = sub.add_parser("export", help="write recorded answers as CSV")
+    exp = sub.add_parser("export", help="write recorded answers, members or per-drill figures as CSV",
+                         description="Write CSV. Members who opted out of leaderboards appear under a stable pseudonym, without a name.")
     exp.add_argument("--format", choices=["csv"], default="csv", help="output format (csv)")
+    exp.add_argument("--what", choices=["answers", "members", "drills"], default="answers",
+                     help="answers (one row each, default), members (counts, altitude) or drills (per-drill figures)")
     exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
     exp.set_defaults(func=cmd_export)
 
@@ -73,28 +76,45 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = load_settings()
 
     async def body(app):  # type: ignore[no-untyped-def]
+        from bot.leaderboard import export
+
         out = args.out.open("w", newline="", encoding="utf-8") if args.out else sys.stdout
-        count = 0
         try:
             writer = csv.writer(out)
-            writer.writerow(EXPORT_COLUMNS)
-            async for row in app.store.export_answers():
-                drill = app.library.get(row.drill_id)
-                option = drill.options[row.option_index] if drill and row.option_index < len(drill.options) else None
-                writer.writerow([
-                    row.member, row.display_name, row.platform, row.drill_id, drill.tier.value if drill else "",
-                    row.delivery_kind, row.option_index, option.text if option else "", "right" if row.correct else "wrong",
-                    row.answered_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                ])
-                count += 1
+            if args.what == "answers":
+                count = await _write_answers(app, writer)
+            else:
+                columns, rows = ((export.MEMBER_COLUMNS, await export.member_rows(app)) if args.what == "members"
+                                 else (export.DRILL_COLUMNS, await export.drill_rows(app)))
+                writer.writerow(columns)
+                writer.writerows(rows)
+                count = len(rows)
         finally:
             if args.out:
                 out.close()
         if args.out:
-            print(f"wrote {count} answers to {args.out}", file=sys.stderr)
+            print(f"wrote {count} {args.what} to {args.out}", file=sys.stderr)
         return 0
 
     return run_with_app(settings, body)
+
+
+async def _write_answers(app, writer) -> int:  # type: ignore[no-untyped-def]
+    from bot.leaderboard import export
+
+    writer.writerow(EXPORT_COLUMNS)
+    shown = await export.privacy(app)  # opted-out members: a stable pseudonym, no name
+    count = 0
+    async for row in app.store.export_answers():
+        drill = app.library.get(row.drill_id)
+        option = drill.options[row.option_index] if drill and row.option_index < len(drill.options) else None
+        writer.writerow([
+            *shown(row.member, row.display_name), row.platform, row.drill_id, drill.tier.value if drill else "",
+            row.delivery_kind, row.option_index, option.text if option else "", "right" if row.correct else "wrong",
+            row.answered_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ])
+        count += 1
+    return count
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

@@ -1,0 +1,229 @@
+"""SqliteBoardStore: the leaderboard's own SQL over the shared SqliteDatabase (tables of 0003)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.clock import iso
+from bot.content.models import Tier
+from bot.leaderboard.ingest import ALL_CHANNELS, CHUNK, IngestRules, ingest_batch, pending
+from bot.leaderboard.periods import Window
+from bot.leaderboard.scoring import BoardRow
+from bot.store.database import SqliteDatabase
+
+log = logging.getLogger(__name__)
+
+# Members shown on boards: not opted out, and never the anonymous rows forget-me leaves.
+_VISIBLE = "m.opted_out = 0 AND m.id NOT LIKE 'anonymous:%'"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a board is counted: a workspace/server, optionally one channel's drills."""
+
+    platform: str
+    space: str
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class SeasonRef:
+    """Which season tallies to read: an open one subtracts its start rows from the totals."""
+
+    id: str
+    open: bool
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+class SqliteBoardStore:
+    """Board, report and export queries. Every read first folds new answers in (`refresh`)."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self.db = db
+
+    # -- keeping the projection current ------------------------------------------------------
+    async def refresh(self, rules: IngestRules, *, progress: Callable[[int, int], None] | None = None) -> int:
+        """Fold every unseen answer in, one short transaction per batch; returns how many."""
+        async with self.db.reading() as conn:
+            todo = await pending(conn)
+        done = 0
+        while True:
+            async with self.db.transaction() as conn:
+                folded = await ingest_batch(conn, rules)
+            if not folded:
+                return done
+            done += folded
+            if progress:
+                progress(done, max(todo, done))
+
+    async def scopes(self) -> list[tuple[str, str, int]]:
+        """(platform, space, counted answers) for every scope with answers on the board."""
+        async with self.db.reading() as conn:
+            cur = await conn.execute(
+                "SELECT platform, space, SUM(answered) FROM board_totals WHERE channel = ? GROUP BY platform, space ORDER BY 3 DESC, 1, 2",
+                (ALL_CHANNELS,))
+            return [(r[0], r[1], int(r[2])) for r in await cur.fetchall()]
+
+    # -- boards ------------------------------------------------------------------------------
+    async def board_rows(self, scope: Scope, *, window: Window | None = None, season: SeasonRef | None = None) -> list[BoardRow]:
+        """Each visible member's sums for the scope over a period, in board order (scoring.rank_rows' order)."""
+        channel = scope.channel if scope.channel is not None else ALL_CHANNELS
+        if season is not None and season.open:
+            inner = """SELECT t.person, t.points - COALESCE(s.points, 0) AS points, t.answered - COALESCE(s.answered, 0) AS answered,
+                              t.correct - COALESCE(s.correct, 0) AS correct, t.reviews - COALESCE(s.reviews, 0) AS reviews
+                       FROM board_totals t LEFT JOIN season_tallies s
+                         ON s.season_id = ? AND s.phase = 'start' AND s.channel = t.channel AND s.person = t.person
+                       WHERE t.platform = ? AND t.space = ? AND t.channel = ?"""
+            params: tuple[Any, ...] = (season.id, scope.platform, scope.space, channel)
+        elif season is not None:
+            inner = """SELECT s.person, s.points, s.answered, s.correct, s.reviews FROM season_tallies s
+                       WHERE s.season_id = ? AND s.phase = 'final' AND s.channel = ?"""
+            params = (season.id, channel)
+        elif window is None or (window.start is None and window.end is None):
+            inner = """SELECT t.person, t.points, t.answered, t.correct, t.reviews FROM board_totals t
+                       WHERE t.platform = ? AND t.space = ? AND t.channel = ?"""
+            params = (scope.platform, scope.space, channel)
+        else:
+            bounds, bparams = _bounds("b", window)
+            chan = " AND b.channel = ?" if scope.channel is not None else ""
+            inner = f"""SELECT b.person, SUM(b.points) AS points, SUM(b.counted) AS answered,
+                               SUM(b.correct * b.counted) AS correct, SUM(b.review_pass) AS reviews
+                        FROM board_points b WHERE b.platform = ? AND b.space = ?{bounds}{chan} GROUP BY b.person"""
+            params = (scope.platform, scope.space, *bparams, *((scope.channel,) if scope.channel is not None else ()))
+        sql = f"""SELECT m.id, COALESCE(NULLIF(m.display_name, ''), m.user_id), x.points, x.answered, x.correct, x.reviews
+                  FROM ({inner}) x JOIN board_people p ON p.person = x.person JOIN members m ON m.id = p.member_id
+                  WHERE x.answered > 0 AND {_VISIBLE}
+                  ORDER BY x.points DESC, CAST(x.correct AS REAL) / x.answered DESC,
+                           lower(COALESCE(NULLIF(m.display_name, ''), m.user_id)), m.id"""
+        async with self.db.reading() as conn:
+            cur = await conn.execute(sql, params)
+            rows = await cur.fetchall()
+        return [BoardRow(*r) for r in rows]
+
+    async def member_visibility(self, member_id: str) -> bool | None:
+        """True when the member may show on boards, False when hidden, None when unknown."""
+        async with self.db.reading() as conn:
+            cur = await conn.execute(f"SELECT {_VISIBLE} FROM members m WHERE m.id = ?", (member_id,))
+            row = await cur.fetchone()
+        return None if row is None else bool(row[0])
+
+    # -- altitude ----------------------------------------------------------------------------
+    async def held_counts(self, member_ids: Iterable[str], *, tiers: Mapping[Tier, Sequence[str]], now: datetime,
+                          horizon: float, scope: Scope | None = None) -> dict[str, dict[Tier, int]]:
+        """Held drills per tier for each member, the engine's rule in SQL (see srs.hold_horizon).
+
+        A card holds when its latest answer was right and the whole days since its last review
+        are at most stability x horizon; only drills listed in `tiers` (the active ones) count.
+        With `scope`, one range scan over the scope's member keys ("platform:space:user")
+        replaces many IN lists: the way to ask for a whole team.
+        """
+        wanted = set(member_ids)
+        order = list(Tier)
+        cases = ", ".join(
+            f"SUM(CASE WHEN drill_id IN ({_marks(tiers.get(t, ())) or 'NULL'}) THEN 1 ELSE 0 END)" for t in order)
+        case_params = [d for t in order for d in tiers.get(t, ())]
+        held = ("last_correct = 1 AND stability IS NOT NULL AND last_review IS NOT NULL"
+                " AND MAX(0, CAST(julianday(?) - julianday(last_review) AS INTEGER)) <= stability * ?")
+        if scope is not None:
+            prefix = f"{scope.platform}:{scope.space}:"
+            filters = [("member_id >= ? AND member_id < ?", (prefix, prefix[:-1] + ";"))]
+        else:
+            ids = sorted(wanted)
+            filters = [(f"member_id IN ({_marks(ids[i:i + CHUNK])})", tuple(ids[i:i + CHUNK])) for i in range(0, len(ids), CHUNK)]
+        out: dict[str, dict[Tier, int]] = {}
+        async with self.db.reading() as conn:
+            for where, params in filters:
+                cur = await conn.execute(
+                    f"SELECT member_id, {cases} FROM review_cards WHERE {where} AND {held} GROUP BY member_id",
+                    (*case_params, *params, iso(now), horizon))
+                for r in await cur.fetchall():
+                    if r[0] in wanted:
+                        out[r[0]] = {t: int(r[1 + k] or 0) for k, t in enumerate(order)}
+        return out
+
+    # -- report figures ----------------------------------------------------------------------
+    async def option_picks(self, platform: str, space: str, *, window: Window | None = None) -> dict[tuple[str, int], int]:
+        """How often each (drill, option) was picked as a first answer in the scope."""
+        if window is None or (window.start is None and window.end is None):
+            sql = "SELECT drill_id, option_index, picks FROM board_option_picks WHERE platform = ? AND space = ?"
+            params: tuple[Any, ...] = (platform, space)
+        else:
+            bounds, bparams = _bounds("b", window)
+            sql = f"""SELECT b.drill_id, b.option_index, COUNT(*) FROM board_points b
+                      WHERE b.platform = ? AND b.space = ?{bounds} GROUP BY b.drill_id, b.option_index"""
+            params = (platform, space, *bparams)
+        async with self.db.reading() as conn:
+            cur = await conn.execute(sql, params)
+            return {(r[0], int(r[1])): int(r[2]) for r in await cur.fetchall()}
+
+    async def people_per_drill(self, platform: str, space: str, *, window: Window | None = None) -> dict[str, list[str]]:
+        """The distinct people (anonymized ones included) who answered each drill in the scope.
+
+        One grouped row per drill keeps the fetch small; topic and trap unions are taken in
+        Python (report.union_counts), where a union over a few drills costs microseconds.
+        """
+        if window is None or (window.start is None and window.end is None):
+            sql = """SELECT drill_id, group_concat(person) FROM board_drill_people
+                     WHERE platform = ? AND space = ? GROUP BY drill_id"""
+            params: tuple[Any, ...] = (platform, space)
+        else:
+            bounds, bparams = _bounds("b", window)
+            sql = f"""SELECT b.drill_id, group_concat(DISTINCT b.person) FROM board_points b
+                      WHERE b.platform = ? AND b.space = ?{bounds} GROUP BY b.drill_id"""
+            params = (platform, space, *bparams)
+        async with self.db.reading() as conn:
+            cur = await conn.execute(sql, params)
+            # Person ids are URL-safe tokens, never containing group_concat's comma.
+            return {r[0]: r[1].split(",") for r in await cur.fetchall() if r[1]}
+
+    # -- export ------------------------------------------------------------------------------
+    async def pseudonym_salt(self) -> str:
+        """A random per-database salt for export pseudonyms, created once (a unique key, so once)."""
+        async with self.db.transaction() as conn:
+            await conn.execute("INSERT INTO board_state (name, value) VALUES ('pseudonym_salt', ?) ON CONFLICT (name) DO NOTHING",
+                               (secrets.token_hex(16),))
+            cur = await conn.execute("SELECT value FROM board_state WHERE name = 'pseudonym_salt'")
+            return str((await cur.fetchone())[0])
+
+    async def member_figures(self) -> list[dict[str, Any]]:
+        """Every member with answer counts and first/last answer instants (for export)."""
+        async with self.db.reading() as conn:
+            cur = await conn.execute(
+                """SELECT m.id, m.display_name, m.platform, m.space, m.opted_out, m.created_at,
+                          COUNT(a.id), COALESCE(SUM(a.correct), 0), MIN(a.answered_at), MAX(a.answered_at)
+                   FROM members m LEFT JOIN answers a ON a.member_id = m.id
+                   GROUP BY m.id, m.display_name, m.platform, m.space, m.opted_out, m.created_at ORDER BY m.id""")
+            rows = await cur.fetchall()
+        keys = ("id", "display_name", "platform", "space", "opted_out", "created_at", "answers", "correct", "first", "last")
+        return [dict(zip(keys, tuple(r))) for r in rows]
+
+    async def drill_people_counts(self) -> dict[str, tuple[int, int, int]]:
+        """Per drill over every scope: (answers, right, people who answered)."""
+        async with self.db.reading() as conn:
+            cur = await conn.execute(
+                "SELECT drill_id, SUM(answered), SUM(correct), COUNT(*) FROM board_drill_people GROUP BY drill_id")
+            return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in await cur.fetchall()}
+
+    async def all_option_picks(self) -> dict[tuple[str, int], int]:
+        async with self.db.reading() as conn:
+            cur = await conn.execute("SELECT drill_id, option_index, SUM(picks) FROM board_option_picks GROUP BY drill_id, option_index")
+            return {(r[0], int(r[1])): int(r[2]) for r in await cur.fetchall()}
+
+
+def _bounds(alias: str, window: Window) -> tuple[str, tuple[str, ...]]:
+    sql, params = "", []
+    if window.start is not None:
+        sql += f" AND {alias}.answered_at >= ?"
+        params.append(iso(window.start))
+    if window.end is not None:
+        sql += f" AND {alias}.answered_at < ?"
+        params.append(iso(window.end))
+    return sql, tuple(params)

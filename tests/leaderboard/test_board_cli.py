@@ -1,0 +1,99 @@
+"""The CLI on a database seeded through the engine: leaderboard, report and season, PNGs, and export privacy."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+
+import pytest
+
+from bot.cli import main
+from bot.commands import CommandContext
+from bot.runtime import App
+from tests.leaderboard.boardkit import ANA, BO, CY, Kit
+from tests.leaderboard.test_board_charts import png_size
+
+
+@pytest.fixture
+async def seeded(settings, clock, library, monkeypatch):  # type: ignore[no-untyped-def]
+    """ana, bo and cy answer shipped drills through the engine; cy opts out. Then the app closes."""
+    app = await App.open(settings, clock=clock, library=library)
+    app.engine.rng = random.Random(3)
+    kit = Kit(app)
+    by_tier = app.library.active_by_tier()
+    junior, middle, senior = (by_tier[t][0].id for t in by_tier)
+    await kit.drill_once(ANA, senior)
+    await kit.drill_once(ANA, middle)
+    await kit.drill_once(BO, junior)
+    await kit.drill_once(BO, senior, right=False)
+    await kit.drill_once(CY, middle)
+    await app.router.handle(CommandContext(member=CY, channel="C1"), "optout")
+    await app.close()
+    monkeypatch.setenv("SAGA_DRILLS_DB", str(settings.db))
+    monkeypatch.setenv("SAGA_DRILLS_LOG_LEVEL", "WARNING")
+    return settings.db
+
+
+def test_leaderboard_prints_and_writes_the_png(seeded, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    png = tmp_path / "out" / "board.png"
+    assert main(["leaderboard", "--period", "all", "--png", str(png)]) == 0
+    out = capsys.readouterr()
+    assert "Leaderboard · All time" in out.out and "ana" in out.out and "bo" in out.out
+    assert "cy" not in out.out.split()                           # opted out: hidden
+    assert png_size(png.read_bytes()) == (1200, 600)
+
+
+def test_report_prints_and_writes_the_png(seeded, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    png = tmp_path / "report.png"
+    assert main(["report", "--png", str(png), "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Team blind spots · All time" in out and "topic ·" in out
+    assert png_size(png.read_bytes()) == (1200, 800)
+
+
+def test_season_start_list_end_from_the_cli(seeded, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["season", "start", "Q1", "2026"]) == 0
+    assert main(["season", "start", "Again"]) == 1
+    assert "still open" in capsys.readouterr().err
+    assert main(["season", "list"]) == 0
+    assert "Q1 2026" in capsys.readouterr().out
+    assert main(["season", "end"]) == 0
+    assert main(["leaderboard", "--season", "Q1 2026"]) == 0
+    assert "Season “Q1 2026”" in capsys.readouterr().out
+
+
+def test_scope_errors_are_one_clean_line(seeded, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["leaderboard", "--platform", "slack"]) == 1
+    assert capsys.readouterr().err.strip() == "saga-drills: pass both --platform and --space, or neither"
+    assert main(["leaderboard", "--platform", "discord", "--space", "G9", "--period", "all", "--png", "x.png"]) == 1
+    assert "nothing to draw" in capsys.readouterr().err
+    assert main(["leaderboard", "--period", "season"]) == 1
+    assert "saga-drills season start" in capsys.readouterr().err
+
+
+def _csv(capsys) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    return list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+
+
+def test_export_pseudonymizes_opted_out_members(seeded, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["export", "--format", "csv"]) == 0
+    answers = _csv(capsys)
+    assert list(answers[0]) == ["member", "display_name", "platform", "drill", "tier", "delivery_kind",
+                                "chosen_option", "chosen_text", "correct", "answered_at_utc"]
+    cy_rows = [r for r in answers if r["member"].startswith("member-")]
+    assert len(cy_rows) == 1 and cy_rows[0]["display_name"] == "" and "U-CY" not in str(answers)
+    assert {r["display_name"] for r in answers} == {"ana", "bo", ""}
+
+    assert main(["export", "--what", "members"]) == 0
+    members = {r["member"]: r for r in _csv(capsys)}
+    assert members[cy_rows[0]["member"]]["opted_out"] == "yes"   # the same pseudonym in every export
+    assert members[ANA.key]["answers"] == "2" and members[ANA.key]["accuracy"] == "1.000"
+    assert members[BO.key]["altitude"] == "Zero"
+
+    assert main(["export", "--what", "drills"]) == 0
+    drills = _csv(capsys)
+    answered = [d for d in drills if d["answers"] != "0"]
+    assert sum(int(d["answers"]) for d in answered) == 5 and sum(int(d["members"]) for d in answered) == 5
+    wrong = [d for d in answered if d["misconception"]]
+    assert len(wrong) == 1 and wrong[0]["picked_share"] == "0.500"

@@ -1,0 +1,56 @@
+"""Privacy: opt-out hides a member, forget-me leaves no trace in board tables while team figures keep counts."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.commands import CommandContext
+from tests.leaderboard.boardkit import ANA, BO, CY, Kit, report_rows
+
+
+async def _three_answers(kit: Kit) -> None:
+    await kit.drill_once(ANA, "junior-1")
+    await kit.drill_once(BO, "junior-2", right=False)
+    await kit.drill_once(CY, "junior-3")
+
+
+async def test_optout_hides_from_boards_but_not_from_team_figures(kit: Kit, app) -> None:  # type: ignore[no-untyped-def]
+    await _three_answers(kit)
+    before = report_rows(await kit.report())["topic · compensation"]
+    await app.router.handle(CommandContext(member=ANA, channel="C1"), "optout")
+    rows = await kit.rows("all")
+    assert set(rows) == {"bo", "cy"} and rows["cy"]["#"] == "1"
+    table = await kit.board("all", viewer=ANA)
+    assert "You are hidden from boards" in table.footer
+    assert report_rows(await kit.report())["topic · compensation"] == before      # 3 answers, 3 members
+    await app.router.handle(CommandContext(member=ANA, channel="C1"), "optin")
+    assert set(await kit.rows("all")) == {"ana", "bo", "cy"}
+
+
+async def test_forget_me_leaves_no_trace_and_keeps_team_counts(kit: Kit, app, db_path) -> None:  # type: ignore[no-untyped-def]
+    await _three_answers(kit)
+    await kit.board("all")                                       # fold the answers in before forgetting
+    before = report_rows(await kit.report())["topic · compensation"]
+    assert (before["answers"], before["members"], before["accuracy"]) == ("3", "3", "67%")
+    reply = await app.router.handle(CommandContext(member=ANA, channel="C1"), "forget-me confirm")
+    assert "deleted" in reply.text
+    await kit.drill_once(BO, "junior-1")                         # later answers still fold in
+    rows = await kit.rows("all")
+    assert set(rows) == {"bo", "cy"}
+    after = report_rows(await kit.report())["topic · compensation"]
+    assert (after["answers"], after["members"]) == ("4", "3")   # ana's answer kept, anonymously
+    with sqlite3.connect(db_path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                             "(name LIKE 'board_%' OR name LIKE 'season%')")]
+        for table in tables:
+            dump = " ".join(map(str, conn.execute(f"SELECT * FROM {table}").fetchall()))
+            assert "U-ANA" not in dump and "ana" not in dump.split(), table
+
+
+async def test_anonymous_rows_never_appear_on_boards(kit: Kit, app) -> None:  # type: ignore[no-untyped-def]
+    await _three_answers(kit)
+    await app.store.forget_member(CY.key)                        # before the board ever folded cy's answer
+    rows = await kit.rows("all")
+    assert set(rows) == {"ana", "bo"}
+    assert not any(name.startswith("anonymous") for name in rows)
+    assert report_rows(await kit.report())["topic · compensation"]["answers"] == "3"
