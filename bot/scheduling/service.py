@@ -45,6 +45,10 @@ class SchedulerService:
         # Imported here so that `saga-drills --help` and one-shot CLI commands stay fast.
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+        # APScheduler logs every job run at INFO: a line a minute for weeks. Keep it for -v only.
+        aps = logging.getLogger("apscheduler")
+        if aps.level == logging.NOTSET and logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+            aps.setLevel(logging.WARNING)
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
         # The first sweep runs at once: catch-up and crash recovery do not wait a minute.
