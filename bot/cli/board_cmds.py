@@ -99,7 +99,8 @@ def _print_and_save(table: Any, png: Path | None, what: str) -> None:
 
     from adapters.console_render import render
 
-    Console().print(render(table))
+    # Piped output gets room for the report's wide rows instead of rich's 80-column default.
+    Console(width=None if sys.stdout.isatty() else 180).print(render(table))
     if png is None:
         return
     if table.image is None:

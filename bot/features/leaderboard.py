@@ -63,7 +63,28 @@ def install(app: App) -> BoardCatchUp:
     router.register("report", words.report, usage="report [week|month|season|all]",
                     summary="the team's blind spots per topic and trap", lead_only=True)
     router.aliases.update({"board": "leaderboard", "lb": "leaderboard", "seasons": "season", "blindspots": "report"})
+    _fold_before_forgetting(app)
     return BoardCatchUp(app)
+
+
+def _fold_before_forgetting(app: App) -> None:
+    """Fold a member's answers into the board tables before forget-me anonymizes them.
+
+    Folded answers stay with the member's board person, whose link to the member the database
+    cuts (ON DELETE SET NULL); answers folded only after forget-me would land on a second,
+    anonymous person and count the same member twice in "members attempted".
+    """
+    original = app.router.commands["forget-me"]
+
+    async def forget(ctx: CommandContext, args: list[str]) -> Reply:
+        if args[:1] == ["confirm"]:
+            try:
+                await Leaderboards(app).refresh()
+            except StoreError as exc:  # forgetting must not wait on the boards; counts stay, members may double
+                log.warning("boards not folded before forget-me: %s", exc)
+        return await original.handler(ctx, args)
+
+    app.router.register(original.word, forget, usage=original.usage, summary=original.summary, lead_only=original.lead_only)
 
 
 class LeaderboardWords:

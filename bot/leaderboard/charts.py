@@ -82,7 +82,7 @@ def board_chart(title: str, levels: Sequence[tuple[str, int]], top: Sequence[tup
 
         right = fig.add_axes((0.58, 0.12, 0.39, 0.68))
         shown = list(top)[:10]
-        _style(right, f"Top {len(shown)}" if shown else "Top members")
+        _style(right, f"Top {len(shown)} · bar colour = altitude" if shown else "Top members")
         if shown:
             ys = list(range(len(shown)))[::-1]
             scores = [s for _, s, _ in shown]
@@ -97,15 +97,18 @@ def board_chart(title: str, levels: Sequence[tuple[str, int]], top: Sequence[tup
         return _png(fig)
 
 
-def report_chart(title: str, topics: Sequence[tuple[str, float, int]]) -> bytes:
-    """Team accuracy per topic, weakest at the top. `topics` is (topic, accuracy 0..1, answers)."""
+def report_chart(title: str, topics: Sequence[tuple[str, float, int]], *, team: float | None = None) -> bytes:
+    """Team accuracy per topic, weakest at the top, with the team's overall accuracy as a line.
+
+    `topics` is (topic, accuracy 0..1, answers) in the report's order.
+    """
     with _LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fig = _figure(REPORT_HEIGHT)
         fig.suptitle(title, color=TEXT, fontsize=19, x=0.03, ha="left", y=0.975, fontweight="bold")
         ax = fig.add_axes((0.30, 0.08, 0.64, 0.80))
         shown = list(topics)[:14]
-        _style(ax, "Accuracy per topic (weakest first)")
+        _style(ax, "Accuracy per topic · weakest first (few answers weigh less)")
         ys = list(range(len(shown)))[::-1]
         values = [acc * 100 for _, acc, _ in shown]
         colours = [LOW if v < 50 else MID if v < 75 else HIGH for v in values]
@@ -114,5 +117,9 @@ def report_chart(title: str, topics: Sequence[tuple[str, float, int]]) -> bytes:
         ax.set_xlim(0, 118)
         ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
         for y, v, (_, _, n) in zip(ys, values, shown):
-            ax.annotate(f"{v:.0f}% · {n}", (v, y), va="center", color=TEXT, fontsize=12, xytext=(5, 0), textcoords="offset points")
+            ax.annotate(f"{v:.0f}% of {n}", (v, y), va="center", color=TEXT, fontsize=12, xytext=(5, 0), textcoords="offset points")
+        if team is not None and shown:
+            ax.axvline(team * 100, color=TEXT, linestyle="--", linewidth=1.5)
+            ax.annotate(f"team {team * 100:.0f}%", (team * 100, len(shown) - 0.45), color=TEXT, fontsize=12,
+                        xytext=(4, 0), textcoords="offset points", va="bottom")
         return _png(fig)

@@ -66,6 +66,7 @@ class AreaFigure:
 
 @dataclass(frozen=True)
 class BlindSpotReport:
+    drills: tuple[DrillFigure, ...]
     topics: tuple[AreaFigure, ...]
     traps: tuple[AreaFigure, ...]
     unattempted_topics: tuple[str, ...]
@@ -141,7 +142,8 @@ def build_report(library: Library, picks: Mapping[tuple[str, int], int], members
     traps = [t for t in traps if t.picked]
     traps.sort(key=lambda a: (-(a.picked + 1) / (a.answers + 2), -a.picked, a.name))
     total = sum(f.answers for f in figures.values())
-    return BlindSpotReport(topics=tuple(topics), traps=tuple(traps), unattempted_topics=tuple(sorted(unattempted)), answers=total)
+    return BlindSpotReport(drills=tuple(figures.values()), topics=tuple(topics), traps=tuple(traps),
+                           unattempted_topics=tuple(sorted(unattempted)), answers=total)
 
 
 def _worst(wrong: list[tuple[Drill, int]], picks: Mapping[tuple[str, int], int],

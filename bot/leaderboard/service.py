@@ -58,8 +58,8 @@ class Leaderboards:
                 raise BoardError(f"There is no season called “{season_name}” here; `/drill season list` shows them.")
             raise BoardError('No season yet. A lead starts one with `/drill season start "Q1"`.')
         zone = self.app.settings.zone
-        until = f"{season.ended_at.astimezone(zone):%d %b %Y}" if season.ended_at else "now"
-        return f"Season “{season.name}” · {season.started_at.astimezone(zone):%d %b %Y} – {until}", None, season
+        until = _day(season.ended_at.astimezone(zone)) if season.ended_at else "now"
+        return f"Season “{season.name}” · {_day(season.started_at.astimezone(zone))} – {until}", None, season
 
     # -- boards ------------------------------------------------------------------------------
     async def board(self, scope: Scope, period: str = "week", *, season_name: str | None = None,
@@ -132,7 +132,8 @@ class Leaderboards:
         picture = None
         if image and report.topics:
             topics = [(a.name, a.accuracy, a.answers) for a in report.topics]
-            data = await asyncio.to_thread(charts.report_chart, title, topics)
+            team = sum(f.correct for f in report.drills) / report.answers if report.answers else None
+            data = await asyncio.to_thread(charts.report_chart, title, topics, team=team)
             alt = "Accuracy per topic, weakest first: " + ", ".join(f"{n} {acc:.0%}" for n, acc, _ in topics[:6]) + "."
             picture = Image(filename="blind-spots.png", data=data, alt=alt)
         return report_table(title, report, library, top=top, image=picture)
@@ -156,6 +157,10 @@ class Leaderboards:
                   if seasons else 'No seasons yet. A lead starts one with `/drill season start "Q1"`.')
         return Table(title="Seasons", columns=("season", "started", "ended", "started by"), rows=rows,
                      footer=f"{footer} Times in {self.app.settings.tz}.")
+
+
+def _day(when: datetime) -> str:
+    return f"{when.day} {when:%b %Y}"
 
 
 async def weekly_board(app: App, platform: str, space: str, *, channel: str | None = None) -> Table:
