@@ -117,9 +117,11 @@ def report_chart(title: str, topics: Sequence[tuple[str, float, int]], *, team: 
         ax.set_xlim(0, 118)
         ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
         for y, v, (_, _, n) in zip(ys, values, shown):
-            ax.annotate(f"{v:.0f}% of {n}", (v, y), va="center", color=TEXT, fontsize=12, xytext=(5, 0), textcoords="offset points")
+            # The label's own panel-coloured box keeps it readable where the team line crosses it.
+            ax.annotate(f"{v:.0f}% of {n}", (v, y), va="center", color=TEXT, fontsize=12, xytext=(5, 0), textcoords="offset points",
+                        bbox={"boxstyle": "square,pad=0.15", "fc": PANEL, "ec": "none"}, zorder=3)
         if team is not None and shown:
-            ax.axvline(team * 100, color=TEXT, linestyle="--", linewidth=1.5)
+            ax.axvline(team * 100, color=MUTED, linestyle="--", linewidth=1.3, alpha=0.8, zorder=1)
             ax.annotate(f"team {team * 100:.0f}%", (team * 100, len(shown) - 0.45), color=TEXT, fontsize=12,
                         xytext=(4, 0), textcoords="offset points", va="bottom")
         return _png(fig)

@@ -93,3 +93,19 @@ async def test_weekly_board_shows_last_week_early_in_the_week(app, kit: Kit, clo
     clock.advance(days=4)                                          # Friday 13 Mar: this week so far
     table = await weekly_board(app, "slack", "T1", channel="C1")
     assert table.title.startswith("Leaderboard · This week") and table.rows == () and table.actions == ()
+
+
+async def test_the_catch_up_service_folds_answers_at_start(app, kit: Kit) -> None:  # type: ignore[no-untyped-def]
+    from bot.features.leaderboard import BoardCatchUp
+    from bot.leaderboard.ingest import pending
+
+    await kit.drill_once(BO, "junior-1")
+    await kit.drill_once(ANA, "junior-2")
+    [service] = [s for s in app.services if isinstance(s, BoardCatchUp)]
+    async with app.store.db.reading() as conn:
+        assert await pending(conn) == 2
+    await service.start(app)
+    await service._task
+    async with app.store.db.reading() as conn:
+        assert await pending(conn) == 0
+    await service.stop()
