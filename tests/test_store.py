@@ -159,3 +159,17 @@ async def test_backup_is_a_readable_copy(store: SqliteStore, tmp_path: Path) -> 
     target = tmp_path / "backup" / "copy.db"
     await store.backup(target)
     assert _count(target, "SELECT COUNT(*) FROM members") == 1
+
+
+@pytest.mark.parametrize("yields", [0, 1, 2, 3, 4, 5])
+async def test_cancelled_write_never_leaves_a_transaction_open(store: SqliteStore, db_path: Path, yields: int) -> None:
+    """Cancel a write at each await point (BEGIN, UPDATE, COMMIT): the store keeps working."""
+    member = await store.ensure_member(ALICE, now=T0)
+    task = asyncio.create_task(store.set_opted_out(member.id, True))
+    for _ in range(yields):
+        await asyncio.sleep(0)  # not a timing sleep: one turn of the loop moves the task one await on
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await store.set_paused(member.id, T0)  # would fail "cannot start a transaction within a transaction"
+    assert not store.db.conn.in_transaction
+    assert (await store.get_member(member.id)).paused_until == T0

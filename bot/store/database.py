@@ -123,20 +123,29 @@ class SqliteDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; a locked file raises StoreBusy."""
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; a locked file raises StoreBusy.
+
+        Cancellation is an error like any other: a statement already handed to aiosqlite's
+        thread still runs, so the rollback waits for it and is shielded from a second cancel,
+        and the connection is never left inside a transaction.
+        """
         async with self._lock:
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise _busy(exc, self.path) from None
-            try:
                 yield self.conn
                 await self.conn.execute("COMMIT")
             except BaseException as exc:
-                await self.conn.execute("ROLLBACK")
+                await asyncio.shield(self._rollback_if_open())
                 if isinstance(exc, sqlite3.OperationalError):
                     raise _busy(exc, self.path) from None
                 raise
+
+    async def _rollback_if_open(self) -> None:
+        # aiosqlite runs statements in order on one thread: this no-op returns only after every
+        # statement sent before it, so in_transaction is then safe to read.
+        await self.conn.execute("SELECT 1")
+        if self.conn.in_transaction:
+            await self.conn.execute("ROLLBACK")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
