@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     # Command modules keep heavy imports inside their handlers so that --help stays fast.
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    # core_cmds first, so `run` and `console` head the help.
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: (m.name != "core_cmds", m.name)):
         if info.name.endswith("_cmds"):
             importlib.import_module(f"{__name__}.{info.name}").register(sub)
     return parser
