@@ -68,16 +68,20 @@ class Leaderboards:
         """The board for a scope and period. `viewer` (a member key) gets their own rank in the footer."""
         await self.refresh()
         label, window, season = await self._resolve(scope.platform, scope.space, period, season_name)
-        rows = await self.store.board_rows(scope, window=window, season=SeasonRef(season.id, season.open) if season else None)
-        ranked = rank_sorted(rows)
-        shown = ranked[:top]
-        mine = next((r for r in ranked if r.row.member_id == viewer), None) if viewer else None
-        wanted = {r.row.member_id for r in (ranked if image else shown)} | ({viewer} if mine else set())
+        ref = SeasonRef(season.id, season.open) if season else None
+        ranked: list[Ranked] = []
+        if image:  # the picture needs every ranked member's altitude
+            ranked = rank_sorted(await self.store.board_rows(scope, window=window, season=ref))
+            shown, count = ranked[:top], len(ranked)
+            mine = next((r for r in ranked if r.row.member_id == viewer), None) if viewer else None
+        else:
+            shown, mine, count = await self.store.board_page(scope, window=window, season=ref, top=top, viewer=viewer)
+        wanted = {r.row.member_id for r in (ranked or shown)} | ({viewer} if mine else set())
         levels = await self.levels(wanted, scope=scope if len(wanted) > SCAN_FROM else None)
-        note = await self._viewer_note(viewer, mine, len(ranked))
+        note = await self._viewer_note(viewer, mine, count)
         title = f"Leaderboard · {label}" + (" · this channel" if scope.channel else "")
-        picture = await self._board_image(title, ranked, levels) if image and ranked else None
-        return board_table(title, shown, levels, ranked_count=len(ranked), viewer=mine, viewer_note=note,
+        picture = await self._board_image(title, ranked, levels) if ranked else None
+        return board_table(title, shown, levels, ranked_count=count, viewer=mine, viewer_note=note,
                            on_demand_per_day=self.rules.on_demand_per_day, image=picture, actions=actions)
 
     async def levels(self, member_ids: set[str], *, scope: Scope | None = None) -> dict[str, Level]:

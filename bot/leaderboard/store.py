@@ -13,7 +13,7 @@ from bot.clock import iso
 from bot.content.models import Tier
 from bot.leaderboard.ingest import ALL_CHANNELS, CHUNK, IngestRules, ingest_batch, pending
 from bot.leaderboard.periods import Window
-from bot.leaderboard.scoring import BoardRow
+from bot.leaderboard.scoring import BoardRow, Ranked
 from bot.store.database import SqliteDatabase
 
 log = logging.getLogger(__name__)
@@ -75,38 +75,29 @@ class SqliteBoardStore:
     # -- boards ------------------------------------------------------------------------------
     async def board_rows(self, scope: Scope, *, window: Window | None = None, season: SeasonRef | None = None) -> list[BoardRow]:
         """Each visible member's sums for the scope over a period, in board order (scoring.rank_rows' order)."""
-        channel = scope.channel if scope.channel is not None else ALL_CHANNELS
-        if season is not None and season.open:
-            inner = """SELECT t.person, t.points - COALESCE(s.points, 0) AS points, t.answered - COALESCE(s.answered, 0) AS answered,
-                              t.correct - COALESCE(s.correct, 0) AS correct, t.reviews - COALESCE(s.reviews, 0) AS reviews
-                       FROM board_totals t LEFT JOIN season_tallies s
-                         ON s.season_id = ? AND s.phase = 'start' AND s.channel = t.channel AND s.person = t.person
-                       WHERE t.platform = ? AND t.space = ? AND t.channel = ?"""
-            params: tuple[Any, ...] = (season.id, scope.platform, scope.space, channel)
-        elif season is not None:
-            inner = """SELECT s.person, s.points, s.answered, s.correct, s.reviews FROM season_tallies s
-                       WHERE s.season_id = ? AND s.phase = 'final' AND s.channel = ?"""
-            params = (season.id, channel)
-        elif window is None or (window.start is None and window.end is None):
-            inner = """SELECT t.person, t.points, t.answered, t.correct, t.reviews FROM board_totals t
-                       WHERE t.platform = ? AND t.space = ? AND t.channel = ?"""
-            params = (scope.platform, scope.space, channel)
-        else:
-            bounds, bparams = _bounds("b", window)
-            chan = " AND b.channel = ?" if scope.channel is not None else ""
-            inner = f"""SELECT b.person, SUM(b.points) AS points, SUM(b.counted) AS answered,
-                               SUM(b.correct * b.counted) AS correct, SUM(b.review_pass) AS reviews
-                        FROM board_points b WHERE b.platform = ? AND b.space = ?{bounds}{chan} GROUP BY b.person"""
-            params = (scope.platform, scope.space, *bparams, *((scope.channel,) if scope.channel is not None else ()))
-        sql = f"""SELECT m.id, COALESCE(NULLIF(m.display_name, ''), m.user_id), x.points, x.answered, x.correct, x.reviews
-                  FROM ({inner}) x JOIN board_people p ON p.person = x.person JOIN members m ON m.id = p.member_id
-                  WHERE x.answered > 0 AND {_VISIBLE}
-                  ORDER BY x.points DESC, CAST(x.correct AS REAL) / x.answered DESC,
-                           lower(COALESCE(NULLIF(m.display_name, ''), m.user_id)), m.id"""
+        source, params = _board_source(scope, window, season)
         async with self.db.reading() as conn:
-            cur = await conn.execute(sql, params)
+            cur = await conn.execute(f"{source} ORDER BY {_BOARD_ORDER}", params)
             rows = await cur.fetchall()
         return [BoardRow(*r) for r in rows]
+
+    async def board_page(self, scope: Scope, *, window: Window | None = None, season: SeasonRef | None = None,
+                         top: int, viewer: str | None = None) -> tuple[list[Ranked], Ranked | None, int]:
+        """(the top rows, the viewer's row, how many are ranked), ranked in SQL: a board without its
+        picture moves a dozen rows out of the database instead of one per member."""
+        source, params = _board_source(scope, window, season)
+        sql = f"""SELECT id, name, points, answered, correct, reviews, place, total FROM (
+                    SELECT b.*, RANK() OVER (ORDER BY {_BOARD_SCORE}) AS place,
+                           ROW_NUMBER() OVER (ORDER BY {_BOARD_ORDER}) AS pos, COUNT(*) OVER () AS total
+                    FROM ({source}) b)
+                  WHERE pos <= ? OR id = ? ORDER BY pos"""
+        async with self.db.reading() as conn:
+            cur = await conn.execute(sql, (*params, top, viewer))
+            rows = await cur.fetchall()
+        ranked = [(Ranked(rank=int(r[6]), row=BoardRow(*r[:6])), int(r[7])) for r in rows]
+        shown = [entry for entry, _ in ranked[:top]]
+        mine = next((entry for entry, _ in ranked if entry.row.member_id == viewer), None) if viewer else None
+        return shown, mine, ranked[0][1] if ranked else 0
 
     async def member_visibility(self, member_id: str) -> bool | None:
         """True when the member may show on boards, False when hidden, None when unknown."""
@@ -216,6 +207,44 @@ class SqliteBoardStore:
         async with self.db.reading() as conn:
             cur = await conn.execute("SELECT drill_id, option_index, SUM(picks) FROM board_option_picks GROUP BY drill_id, option_index")
             return {(r[0], int(r[1])): int(r[2]) for r in await cur.fetchall()}
+
+
+# Board order: score, then accuracy (equal ratios are equal doubles), then name; rank ties on the first two.
+_BOARD_SCORE = "b.points DESC, CAST(b.correct AS REAL) / b.answered DESC"
+_BOARD_ORDER = f"{_BOARD_SCORE}, lower(b.name), b.id"
+
+
+def _board_source(scope: Scope, window: Window | None, season: SeasonRef | None) -> tuple[str, tuple[Any, ...]]:
+    """SQL for the visible members' sums (id, name, points, answered, correct, reviews), aliased `b` when ordered."""
+    channel = scope.channel if scope.channel is not None else ALL_CHANNELS
+    if season is not None and season.open:
+        inner = """SELECT t.person, t.points - COALESCE(s.points, 0) AS points, t.answered - COALESCE(s.answered, 0) AS answered,
+                          t.correct - COALESCE(s.correct, 0) AS correct, t.reviews - COALESCE(s.reviews, 0) AS reviews
+                   FROM board_totals t LEFT JOIN season_tallies s
+                     ON s.season_id = ? AND s.phase = 'start' AND s.channel = t.channel AND s.person = t.person
+                   WHERE t.platform = ? AND t.space = ? AND t.channel = ?"""
+        params: tuple[Any, ...] = (season.id, scope.platform, scope.space, channel)
+    elif season is not None:
+        inner = """SELECT s.person, s.points, s.answered, s.correct, s.reviews FROM season_tallies s
+                   WHERE s.season_id = ? AND s.phase = 'final' AND s.channel = ?"""
+        params = (season.id, channel)
+    elif window is None or (window.start is None and window.end is None):
+        inner = """SELECT t.person, t.points, t.answered, t.correct, t.reviews FROM board_totals t
+                   WHERE t.platform = ? AND t.space = ? AND t.channel = ?"""
+        params = (scope.platform, scope.space, channel)
+    else:
+        bounds, bparams = _bounds("p", window)
+        chan = " AND p.channel = ?" if scope.channel is not None else ""
+        inner = f"""SELECT p.person, SUM(p.points) AS points, SUM(p.counted) AS answered,
+                           SUM(p.correct * p.counted) AS correct, SUM(p.review_pass) AS reviews
+                    FROM board_points p WHERE p.platform = ? AND p.space = ?{bounds}{chan} GROUP BY p.person"""
+        params = (scope.platform, scope.space, *bparams, *((scope.channel,) if scope.channel is not None else ()))
+    source = f"""SELECT * FROM (
+                   SELECT m.id AS id, COALESCE(NULLIF(m.display_name, ''), m.user_id) AS name, x.points AS points,
+                          x.answered AS answered, x.correct AS correct, x.reviews AS reviews
+                   FROM ({inner}) x JOIN board_people bp ON bp.person = x.person JOIN members m ON m.id = bp.member_id
+                   WHERE x.answered > 0 AND {_VISIBLE}) b"""
+    return source, params
 
 
 def _bounds(alias: str, window: Window) -> tuple[str, tuple[str, ...]]:

@@ -135,6 +135,10 @@ async def test_the_store_orders_rows_as_rank_rows_does(kit: Kit, app) -> None:  
     rows = await boards.store.board_rows(Scope(PLATFORM, SPACE))
     assert [(r.rank, r.row.member_id) for r in rank_sorted(rows)] == [(r.rank, r.row.member_id) for r in rank_rows(rows)]
     assert len({r.rank for r in rank_sorted(rows)}) < len(rows), "the data must contain ties"
+    page, mine, count = await boards.store.board_page(Scope(PLATFORM, SPACE), top=3, viewer=members[0].key)
+    expected = rank_rows(rows)
+    assert count == len(rows) and [(r.rank, r.row) for r in page] == [(r.rank, r.row) for r in expected[:3]]
+    assert mine == next(r for r in expected if r.row.member_id == members[0].key)
 
 
 async def test_held_counts_for_a_whole_scope_match_the_member_list(kit: Kit, app) -> None:  # type: ignore[no-untyped-def]
