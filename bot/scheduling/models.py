@@ -118,6 +118,18 @@ def parse_window(text: str | float | None) -> int:
     return minutes
 
 
+def parse_board_day(text: str | None) -> int | None:
+    """The weekly board's day: 'mon', 'monday' → 0; 'off' (or 'none', 'no') → None. One day only."""
+    word = (text or "").strip().lower()
+    if word in {"off", "none", "no"}:
+        return None
+    day = _day(word)
+    if day is None:
+        raise ScheduleInputError("board-day", f"{text!r} is not a day; use one of mon, tue, wed, thu, fri, sat, sun, "
+                                              "or off")
+    return day
+
+
 def days_text(days: tuple[int, ...]) -> str:
     """Storage form: 'mon,tue,wed,thu,fri'."""
     return ",".join(DAY_NAMES[d] for d in days)
@@ -162,14 +174,24 @@ class Schedule(_Record):
     created_by: str | None = None
     created_at: datetime
     updated_at: datetime
+    board_day: int | None = None  # the weekly leaderboard post's weekday (Mon = 0); None: off
+    board_here: bool = False  # True: the board counts this channel's drills only
+    board_since: datetime | None = None
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.tz)
 
     def describe(self) -> str:
-        """'09:30 Europe/Berlin, Mon–Fri, reveal after 8 h'."""
-        return f"{self.at:%H:%M} {self.tz}, {days_label(self.days)}, reveal after {hours_label(self.window_minutes)}"
+        """'09:30 Europe/Berlin, Mon–Fri, reveal after 8 h' (+ ', leaderboard on Mondays')."""
+        board = f", {self.board_label()}" if self.board_day is not None else ""
+        return f"{self.at:%H:%M} {self.tz}, {days_label(self.days)}, reveal after {hours_label(self.window_minutes)}{board}"
+
+    def board_label(self) -> str:
+        """'leaderboard on Mondays' (+ ' (this channel)'), or 'no weekly leaderboard'."""
+        if self.board_day is None:
+            return "no weekly leaderboard"
+        return f"leaderboard on {_FULL_DAYS[self.board_day].capitalize()}s" + (" (this channel)" if self.board_here else "")
 
 
 RunStatus = Literal["claimed", "ready", "revealing", "closed", "missed"]
@@ -196,16 +218,17 @@ class DailyRun(_Record):
     claimed_at: datetime
 
 
-OutboxKind = Literal["channel", "reveal", "review"]
+OutboxKind = Literal["channel", "reveal", "review", "board"]
 OutboxStatus = Literal["pending", "sent", "failed", "expired"]
 
 
 class OutboxRow(_Record):
-    """A message recorded before it is sent: the delivery to render and where it goes."""
+    """A message recorded before it is sent: the delivery to render (a board post has none: it
+    is rendered from its schedule's board when sent) and where it goes."""
 
     id: str
     kind: OutboxKind
-    delivery_id: str
+    delivery_id: str | None
     run_id: str | None = None
     batch_id: str | None = None
     member_id: str | None = None
@@ -223,6 +246,8 @@ class OutboxRow(_Record):
     message_ref: str | None = None
     last_error: str | None = None
     created_at: datetime
+    schedule_id: str | None = None
+    claim_key: str | None = None
 
     @property
     def priority(self) -> int:

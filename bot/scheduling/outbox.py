@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from bot.messages import Reply, Reveal
 from bot.ports import Target
+from bot.scheduling.boards import WeeklyBoards
 from bot.scheduling.models import OutboxRow
 from bot.scheduling.store import SqliteScheduleStore
+from bot.store import StoreBusy
 
 if TYPE_CHECKING:
     from bot.runtime import App
@@ -48,6 +50,7 @@ class OutboxSender:
         self.owner = owner
         self.lease = lease
         self._adapters = adapters
+        self.boards = WeeklyBoards(app, store)
 
     @property
     def adapters(self) -> Mapping[str, Any]:
@@ -88,10 +91,19 @@ class OutboxSender:
 
     async def _send(self, row: OutboxRow, result: DrainResult) -> None:
         clock = self.app.engine.clock
-        reply = await self._render(row)
+        try:
+            reply, skipped = await self._render(row)
+        except StoreBusy:
+            raise  # the tick stops and the next one carries on; the row's lease lapses meanwhile
+        except Exception as exc:  # a board that cannot be drawn now is retried like a failed send
+            log.exception("could not render %s row %s", row.kind, row.id)
+            await self._failed(row, exc, result)
+            return
         if reply is None:
-            await self.store.finish_outbox(row, "expired", now=clock.now(), error="the drill was retracted or is gone")
+            await self.store.finish_outbox(row, "expired", now=clock.now(), error=skipped)
             result.expired += 1
+            if row.kind == "board":
+                log.info("weekly board for %s %s not posted: %s", row.platform, row.channel, skipped)
             return
         adapter = self.adapters[row.platform]
         target = Target(platform=row.platform, space=row.space, channel=row.channel, thread=row.thread,
@@ -103,7 +115,7 @@ class OutboxSender:
             return
         # Marked sent before anything else: this is the window where a kill leaves one duplicate.
         await self.store.finish_outbox(row, "sent", now=clock.now(), message_ref=str(ref))
-        if row.kind != "reveal":
+        if row.kind in ("channel", "review") and row.delivery_id:
             await self.app.store.set_message_ref(row.delivery_id, str(ref))
         result.sent += 1
 
@@ -122,14 +134,21 @@ class OutboxSender:
         result.retried += 1
         log.warning("could not send %s to %s (attempt %d, retry in %s): %s", row.kind, row.platform, attempts, wait, error)
 
-    async def _render(self, row: OutboxRow) -> Reply | None:
-        """The message to send, rebuilt from the recorded delivery so a restart sends the same card."""
+    async def _render(self, row: OutboxRow) -> tuple[Reply | None, str]:
+        """The message to send, rebuilt from the recorded delivery so a restart sends the same card;
+        or None and why it is not sent."""
         engine = self.app.engine
+        if row.kind == "board":
+            board = await self.boards.render(row)
+            return board.table, board.skipped
+        gone = "the drill was retracted or is gone"
+        if row.delivery_id is None:
+            return None, gone
         if row.kind == "reveal":
             reveal = await engine.reveal(row.delivery_id)
-            return reveal if isinstance(reveal, Reveal) else None
+            return (reveal, "") if isinstance(reveal, Reveal) else (None, gone)
         delivery = await self.app.store.get_delivery(row.delivery_id)
         drill = engine.library.get(delivery.drill_id) if delivery else None
         if delivery is None or drill is None or drill.retracted:
-            return None
-        return engine.card_for(delivery, drill, footer=row.footer)
+            return None, gone
+        return engine.card_for(delivery, drill, footer=row.footer), ""

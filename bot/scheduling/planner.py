@@ -82,6 +82,43 @@ def next_slot(schedule: Schedule, now: datetime) -> Slot | None:
     return None
 
 
+def board_slot(schedule: Schedule, now: datetime) -> Slot | None:
+    """The weekly board's slot when it should be posted now, by the daily drill's catch-up rule:
+    the board day, after the schedule's time, before the answer window closes and before local
+    midnight, and not before the board was turned on. So a bot back the same day posts it, and
+    a bot back on a later day never does. `closes_at` is when a recorded post expires unsent."""
+    if schedule.board_day is None or schedule.board_since is None:
+        return None
+    zone = schedule.zone
+    today = now.astimezone(zone).date()
+    if today.weekday() != schedule.board_day:
+        return None
+    slot = slot_on(schedule, today)
+    ends = min(slot.closes_at, local_instant(today + timedelta(days=1), time(0), zone))
+    if schedule.board_since <= slot.due_at <= now < ends:
+        return Slot(local_date=today, due_at=slot.due_at, closes_at=ends)
+    return None
+
+
+def next_board_slot(schedule: Schedule, now: datetime) -> Slot | None:
+    """The next weekly board post at or after `now` (for `show` and `list`)."""
+    if schedule.board_day is None:
+        return None
+    today = now.astimezone(schedule.zone).date()
+    for offset in range(8):
+        day = today + timedelta(days=offset)
+        if day.weekday() == schedule.board_day:
+            slot = slot_on(schedule, day)
+            if slot.due_at >= now and (schedule.board_since is None or slot.due_at >= schedule.board_since):
+                return slot
+    return None
+
+
+def week_of(day: date) -> date:
+    """The Monday of `day`'s week: the weekly board is claimed once per schedule and local week."""
+    return day - timedelta(days=day.weekday())
+
+
 def reveal_footer(closes_at: datetime, zone: ZoneInfo, now: datetime) -> str:
     """'answers are private · the team reveal is at 17:30' in the channel's local time."""
     local, today = closes_at.astimezone(zone), now.astimezone(zone).date()

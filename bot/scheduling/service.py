@@ -72,11 +72,13 @@ class SchedulerService:
                 self.scheduler.remove_job(job_id)
             del self._jobs[job_id]
         for job_id, schedule in wanted.items():
-            key = (schedule.at, schedule.tz, schedule.days)
+            # The weekly board posts at the same time of day, also on a day without a drill.
+            days = tuple(sorted({*schedule.days, *([] if schedule.board_day is None else [schedule.board_day])}))
+            key = (schedule.at, schedule.tz, days)
             if self._jobs.get(job_id) == key:
                 continue
             trigger = CronTrigger(hour=schedule.at.hour, minute=schedule.at.minute,
-                                  day_of_week=",".join(DAY_NAMES[d] for d in schedule.days), timezone=schedule.zone)
+                                  day_of_week=",".join(DAY_NAMES[d] for d in days), timezone=schedule.zone)
             self.scheduler.add_job(self._wake, trigger, id=job_id, name=_job_name(schedule), replace_existing=True)
             self._jobs[job_id] = key
 

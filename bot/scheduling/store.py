@@ -16,7 +16,15 @@ from bot.clock import iso
 from bot.scheduling.models import DailyRun, OutboxRow, Schedule, ScheduleSpec, days_text
 from bot.scheduling.store_outbox import OutboxQueries
 from bot.scheduling.store_reviews import ReviewQueries
-from bot.scheduling.store_rows import INSERT_OUTBOX, marks, outbox_params, outbox_row, run_row, schedule_row
+from bot.scheduling.store_rows import (
+    INSERT_CLAIMED_OUTBOX,
+    INSERT_OUTBOX,
+    marks,
+    outbox_params,
+    outbox_row,
+    run_row,
+    schedule_row,
+)
 from bot.store.database import SqliteDatabase
 from bot.store.sqlite_store import new_id
 
@@ -45,7 +53,7 @@ class SqliteScheduleStore(OutboxQueries, ReviewQueries):
                      at_time = excluded.at_time, tz = excluded.tz, days = excluded.days,
                      window_minutes = excluded.window_minutes, updated_at = excluded.updated_at
                    RETURNING *""",
-                (new_id(6), platform, space, channel, f"{spec.at:%H:%M}", spec.tz, days_text(spec.days),
+                (_schedule_id(), platform, space, channel, f"{spec.at:%H:%M}", spec.tz, days_text(spec.days),
                  spec.window_minutes, created_by, iso(now), iso(now)),
             )
             row = await cur.fetchone()
@@ -73,6 +81,33 @@ class SqliteScheduleStore(OutboxQueries, ReviewQueries):
         async with self.db.transaction() as conn:
             cur = await conn.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,))
             return cur.rowcount == 1
+
+    # -- the weekly board ------------------------------------------------------------------
+    async def set_board(self, schedule_id: str, *, day: int | None, here: bool = False,
+                        now: datetime) -> Schedule | None:
+        """Turn the schedule's weekly board on (a weekday) or off (None); None when no such schedule."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE schedules SET board_day = ?, board_here = ?, board_since = ? WHERE id = ? RETURNING *",
+                (day, int(here and day is not None), iso(now) if day is not None else None, schedule_id))
+            row = await cur.fetchone()
+        return schedule_row(row) if row else None
+
+    async def queue_board(self, post: OutboxRow) -> bool:
+        """The week's claim and the board's outbox row in one insert: True for whoever wrote it first."""
+        assert post.claim_key, "a board post needs its claim key"
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(INSERT_CLAIMED_OUTBOX, outbox_params(post))
+            return await cur.fetchone() is not None
+
+    async def board_posts(self, schedule_id: str, *, limit: int = 1) -> list[OutboxRow]:
+        """The schedule's board posts, newest first (for `show` and `list`)."""
+        async with self.db.reading() as conn:
+            cur = await conn.execute(
+                "SELECT * FROM outbox WHERE schedule_id = ? AND kind = 'board' ORDER BY created_at DESC, id LIMIT ?",
+                (schedule_id, limit))
+            rows = await cur.fetchall()
+        return [outbox_row(r) for r in rows]
 
     # -- daily runs ------------------------------------------------------------------------
     async def claim_run(self, schedule: Schedule, *, local_date: date, due_at: datetime, closes_at: datetime,
@@ -207,3 +242,11 @@ class SqliteScheduleStore(OutboxQueries, ReviewQueries):
                                    (iso(now), owner))
             await conn.execute(
                 "UPDATE outbox SET owner = NULL, lease_until = NULL WHERE owner = ? AND status = 'pending'", (owner,))
+
+
+def _schedule_id() -> str:
+    """A short id people type after `saga-drills schedule …`; never with a leading '-', which
+    argparse would read as an option."""
+    while (sid := new_id(6)).startswith("-"):
+        pass
+    return sid

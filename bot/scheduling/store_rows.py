@@ -25,6 +25,7 @@ def schedule_row(row: Any) -> Schedule:
         at=time.fromisoformat(row["at_time"]), tz=row["tz"], days=parse_days(row["days"]),
         window_minutes=row["window_minutes"], created_by=row["created_by"],
         created_at=parse_iso(row["created_at"]), updated_at=parse_iso(row["updated_at"]),
+        board_day=row["board_day"], board_here=bool(row["board_here"]), board_since=dt(row["board_since"]),
     )
 
 
@@ -45,19 +46,21 @@ def outbox_row(row: Any) -> OutboxRow:
         channel=row["channel"], thread=row["thread"], user_id=row["user_id"], footer=row["footer"],
         position=row["position"], status=row["status"], attempts=row["attempts"], not_before=parse_iso(row["not_before"]),
         expires_at=dt(row["expires_at"]), message_ref=row["message_ref"], last_error=row["last_error"],
-        created_at=parse_iso(row["created_at"]),
+        created_at=parse_iso(row["created_at"]), schedule_id=row["schedule_id"], claim_key=row["claim_key"],
     )
 
 
-INSERT_OUTBOX = """
+_INSERT_OUTBOX = """
 INSERT INTO outbox (id, kind, priority, position, delivery_id, run_id, batch_id, member_id, platform, space,
-                    channel, thread, user_id, footer, status, not_before, expires_at, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
-ON CONFLICT (delivery_id, kind) DO NOTHING
+                    channel, thread, user_id, footer, status, not_before, expires_at, created_at, schedule_id, claim_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
 """
+INSERT_OUTBOX = _INSERT_OUTBOX + "ON CONFLICT (delivery_id, kind) DO NOTHING"
+# A row that is its own claim (the weekly board): whoever inserts the key first owns the post.
+INSERT_CLAIMED_OUTBOX = _INSERT_OUTBOX + "ON CONFLICT (claim_key) DO NOTHING RETURNING id"
 
 
 def outbox_params(row: OutboxRow) -> tuple[Any, ...]:
     return (row.id, row.kind, row.priority, row.position, row.delivery_id, row.run_id, row.batch_id, row.member_id,
             row.platform, row.space, row.channel, row.thread, row.user_id, row.footer, iso(row.not_before),
-            iso(row.expires_at) if row.expires_at else None, iso(row.created_at))
+            iso(row.expires_at) if row.expires_at else None, iso(row.created_at), row.schedule_id, row.claim_key)

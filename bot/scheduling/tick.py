@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.scheduling.boards import WeeklyBoards
 from bot.scheduling.outbox import OutboxSender
 from bot.scheduling.reviews import ReviewRunner
 from bot.scheduling.runs import DailyRunner
@@ -29,6 +30,7 @@ class TickReport:
 
     runs_started: int = 0
     runs_resumed: int = 0
+    boards_queued: int = 0
     reveals_queued: int = 0
     review_batches: int = 0
     sent: int = 0
@@ -38,8 +40,8 @@ class TickReport:
     busy: bool = False
 
     def __bool__(self) -> bool:
-        return any((self.runs_started, self.runs_resumed, self.reveals_queued, self.review_batches, self.sent,
-                    self.retried, self.failed, self.expired))
+        return any((self.runs_started, self.runs_resumed, self.boards_queued, self.reveals_queued,
+                    self.review_batches, self.sent, self.retried, self.failed, self.expired))
 
 
 def process_owner() -> str:
@@ -48,8 +50,8 @@ def process_owner() -> str:
 
 
 class Ticker:
-    """Everything the clock triggers, in order: resume dead runs, start due runs, queue reveals,
-    record review batches, then send what is pending. Each step is a claim in SQLite, so any
+    """Everything the clock triggers, in order: resume dead runs, start due runs, queue weekly
+    boards, queue reveals, record review batches, then send what is pending. Each step is a claim in SQLite, so any
     number of processes may tick the same database and every message is recorded once."""
 
     def __init__(self, app: App, *, store: SqliteScheduleStore | None = None, owner: str | None = None,
@@ -61,6 +63,7 @@ class Ticker:
         self.send_budget = send_budget
         self.runs = DailyRunner(app, self.store, owner=self.owner, lease=self.lease)
         self.reviews = ReviewRunner(app, self.store, owner=self.owner, lease=self.lease)
+        self.boards = WeeklyBoards(app, self.store)
         self.outbox = OutboxSender(app, self.store, owner=self.owner, lease=self.lease)
         self.stopping = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -77,6 +80,7 @@ class Ticker:
                 schedules = [s for s in await self.store.schedules() if s.platform in served]
                 report.runs_resumed = await self.runs.take_over_stale(now)
                 report.runs_started = await self.runs.start_due(schedules, now)
+                report.boards_queued = await self.boards.queue_due(schedules, now)
                 # Late rows nobody holds never go out: a post after its window, a DM at night.
                 report.expired = len(await self.store.expire_outbox(now))
                 report.reveals_queued = await self.runs.queue_reveals(now)
