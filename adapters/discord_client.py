@@ -53,7 +53,7 @@ class DrillCommands(app_commands.Group):
         await _run(interaction, "leaderboard", period)
 
     @app_commands.command(name="schedule", description="The channel's daily drill schedule (leads set it)")
-    @app_commands.describe(args="e.g. `show`, `set 09:30 Europe/Berlin mon-fri`, `off`")
+    @app_commands.describe(args="e.g. `show`, `set 09:30 Europe/Berlin mon-fri`, `board mon`, `off`")
     async def schedule(self, interaction: discord.Interaction, args: str = "") -> None:
         await _run(interaction, "schedule", args)
 

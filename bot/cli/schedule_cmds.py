@@ -1,4 +1,4 @@
-"""CLI: `saga-drills schedule add|list|remove|run-now` on the database the running bot uses."""
+"""CLI: `saga-drills schedule add|list|board|remove|run-now` on the database the running bot uses."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ log = logging.getLogger(__name__)
 
 PLATFORMS = ("slack", "discord", "console")
 CONSOLE_SPACE = "local"  # the console adapter's space; see adapters/console_adapter.py
+BOARD_DAY_HELP = "also post the leaderboard weekly on this day at --at (mon … sun), or off; default: unchanged"
+BOARD_HERE_HELP = "the weekly board counts this channel's drills only (default: the whole workspace/server)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    sched = sub.add_parser("schedule", help="daily channel drills: add, list, remove, run-now",
+    sched = sub.add_parser("schedule", help="daily channel drills: add, list, board, remove, run-now",
                            description="Daily channel drills. The running bot (`saga-drills run`) picks up changes "
                                        "within a minute; SQLite is the source of truth.")
     ssub = sched.add_subparsers(dest="schedule_command", metavar="ACTION", required=True)
@@ -35,11 +37,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--days", metavar="DAYS", help="mon-fri (default), daily, weekends, mon,wed,fri")
     add.add_argument("--window", metavar="HOURS", help="answer window before the reveal, 0.25-23 (default 8)")
     add.add_argument("--space", metavar="ID", help="Slack team id / Discord server id (console: local)")
+    add.add_argument("--board-day", metavar="DAY", help=BOARD_DAY_HELP)
+    add.add_argument("--board-here", action="store_true", help=BOARD_HERE_HELP)
     add.set_defaults(func=cmd_add)
 
     lst = ssub.add_parser("list", help="every schedule with its next post and last run")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
     lst.set_defaults(func=cmd_list)
+
+    board = ssub.add_parser("board", help="post the leaderboard weekly on a schedule, or stop it",
+                            description="Post the leaderboard in the schedule's channel once a week, at the schedule's "
+                                        "time, just after that day's drill. Monday to Wednesday it shows last week's "
+                                        "final board, later days this week's so far; a week with no counted answers "
+                                        "posts nothing. Like the drill, a board missed because the bot was down is "
+                                        "posted on its return the same day, never on a later day.")
+    board.add_argument("id", help="schedule id from `schedule list`")
+    board.add_argument("day", metavar="DAY|off", help="mon, tue, wed, thu, fri, sat or sun; off stops the weekly post")
+    board.add_argument("--here", action="store_true", help=BOARD_HERE_HELP)
+    board.set_defaults(func=cmd_board)
 
     rm = ssub.add_parser("remove", help="stop a channel's daily drill (an open run still gets its reveal)")
     rm.add_argument("id", help="schedule id from `schedule list`")
@@ -60,12 +75,15 @@ def _store(app: App) -> Any:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from bot.scheduling.models import ScheduleInputError, ScheduleSpec
+    from bot.scheduling.models import ScheduleInputError, ScheduleSpec, parse_board_day
 
     try:
         spec = ScheduleSpec.parse(at=args.at, tz=args.tz, days=args.days, window=args.window)
+        board_day = parse_board_day(args.board_day) if args.board_day is not None else None
     except ScheduleInputError as exc:
         raise CliError(f"--{exc.field}: {exc.message}") from None
+    if args.board_here and board_day is None:
+        raise CliError("--board-here: give the weekly board's day too, e.g. --board-day mon --board-here")
     channel = args.channel.strip()
     if not channel or ":" in channel:
         raise CliError(f"--channel: {args.channel!r} is not a channel id")
@@ -74,10 +92,52 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     async def body(app: App) -> int:
         now = app.engine.clock.now()
-        schedule, created = await _store(app).upsert_schedule(spec, platform=args.platform, space=space,
-                                                               channel=channel, created_by="cli", now=now)
+        store = _store(app)
+        if board_day is not None and not space:
+            # A channel set up from chat already knows its workspace; otherwise it must be given.
+            existing = await store.schedule_for_channel(args.platform, channel)
+            if existing is None or not existing.space:
+                raise CliError("--space: the weekly board counts one workspace/server; give the Slack team id or "
+                               "Discord server id (nothing was saved)")
+        schedule, created = await store.upsert_schedule(spec, platform=args.platform, space=space,
+                                                        channel=channel, created_by="cli", now=now)
+        if args.board_day is not None:
+            schedule = await store.set_board(schedule.id, day=board_day, here=args.board_here, now=now) or schedule
         print(f"{'added' if created else 'updated'} schedule {schedule.id}: {schedule.platform} {schedule.channel} at "
-              f"{schedule.describe()}. {_next(schedule, now)}")
+              f"{schedule.describe()}. {_next(schedule, now)}{_next_board(schedule, now)}")
+        return 0
+
+    return run_with_app(settings, body)
+
+
+def cmd_board(args: argparse.Namespace) -> int:
+    from bot.scheduling.models import ScheduleInputError, parse_board_day
+
+    try:
+        day = parse_board_day(args.day)
+    except ScheduleInputError as exc:
+        raise CliError(f"DAY: {exc.message}") from None
+    if args.here and day is None:
+        raise CliError("--here: only a weekly board that is on has a scope; drop --here to turn it off")
+    settings = load_settings()
+
+    async def body(app: App) -> int:
+        store, now = _store(app), app.engine.clock.now()
+        schedule = await store.get_schedule(args.id)
+        if schedule is None:
+            raise CliError(f"no schedule has id {args.id!r}; see `saga-drills schedule list`")
+        if day is not None and not schedule.space:
+            raise CliError(f"schedule {schedule.id} names no workspace/server, and the board counts one: set it again "
+                           f"with `saga-drills schedule add … --space ID --board-day {args.day}`")
+        updated = await store.set_board(schedule.id, day=day, here=args.here, now=now)
+        if updated is None:
+            raise CliError(f"schedule {args.id!r} was removed meanwhile; see `saga-drills schedule list`")
+        where = f"{updated.platform} {updated.channel}"
+        if day is None:
+            print(f"the weekly leaderboard in {where} is off; the daily drill carries on")
+        else:
+            print(f"the weekly leaderboard in {where} is on: {updated.board_label()}, at {updated.at:%H:%M} "
+                  f"{updated.tz}.{_next_board(updated, now)}")
         return 0
 
     return run_with_app(settings, body)
@@ -101,10 +161,10 @@ def cmd_list(args: argparse.Namespace) -> int:
             return 0
         from bot.scheduling.models import days_label, hours_label
 
-        header = ("ID", "PLATFORM", "CHANNEL", "AT", "ZONE", "DAYS", "WINDOW", "NEXT POST", "LAST RUN")
+        header = ("ID", "PLATFORM", "CHANNEL", "AT", "ZONE", "DAYS", "WINDOW", "NEXT POST", "LAST RUN", "BOARD")
         rows = [header] + [(s.id, s.platform, s.channel, f"{s.at:%H:%M}", s.tz, days_label(s.days),
                             hours_label(s.window_minutes), _next_local(s, now),
-                            f"{r.local_date} {r.status}" if r else "-") for s, r in items]
+                            f"{r.local_date} {r.status}" if r else "-", _board_cell(s)) for s, r in items]
         widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
         for row in rows:
             print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
@@ -204,6 +264,21 @@ def _next(schedule: Schedule, now: Any) -> str:
     return f"Next post: {slot.due_at.astimezone(schedule.zone):%a %d %b, %H:%M} ({schedule.tz})." if slot else ""
 
 
+def _next_board(schedule: Schedule, now: Any) -> str:
+    from bot.scheduling import planner
+
+    slot = planner.next_board_slot(schedule, now)
+    return f" Next board: {slot.due_at.astimezone(schedule.zone):%a %d %b, %H:%M} ({schedule.tz})." if slot else ""
+
+
+def _board_cell(schedule: Schedule) -> str:
+    from bot.scheduling.models import DAY_NAMES
+
+    if schedule.board_day is None:
+        return "-"
+    return DAY_NAMES[schedule.board_day] + (" here" if schedule.board_here else "")
+
+
 def _next_local(schedule: Schedule, now: Any) -> str:
     from bot.scheduling import planner
 
@@ -221,5 +296,8 @@ def _as_json(schedule: Schedule, run: Any, now: Any) -> dict[str, Any]:
         "at": f"{schedule.at:%H:%M}", "tz": schedule.tz, "days": [DAY_NAMES[d] for d in schedule.days],
         "window_hours": schedule.window_minutes / 60,
         "next_post_utc": slot.due_at.isoformat() if slot else None,
+        "board": None if schedule.board_day is None else {
+            "day": DAY_NAMES[schedule.board_day], "scope": "channel" if schedule.board_here else "workspace",
+            "next_post_utc": board.due_at.isoformat() if (board := planner.next_board_slot(schedule, now)) else None},
         "last_run": {"local_date": run.local_date.isoformat(), "status": run.status, "drill_id": run.drill_id} if run else None,
     }

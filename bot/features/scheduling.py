@@ -1,4 +1,4 @@
-"""Scheduling feature: `/drill schedule set|off|show` in chat, and the clock `saga-drills run` starts."""
+"""Scheduling feature: `/drill schedule set|off|board|show` in chat, and the clock `saga-drills run` starts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 from bot.commands import CommandContext
 from bot.messages import Notice, Reply, Table
 from bot.scheduling import planner
-from bot.scheduling.models import Schedule, ScheduleInputError, ScheduleSpec, days_label, hours_label
+from bot.scheduling.models import (
+    Schedule,
+    ScheduleInputError,
+    ScheduleSpec,
+    days_label,
+    hours_label,
+    parse_board_day,
+)
 from bot.scheduling.service import SchedulerService
 from bot.scheduling.store import SqliteScheduleStore
 
@@ -18,8 +25,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-USAGE = "schedule set HH:MM ZONE [DAYS] [window HOURS] | schedule off | schedule show"
+USAGE = "schedule set HH:MM ZONE [DAYS] [window HOURS] | schedule board DAY [here] | schedule board off | " \
+        "schedule off | schedule show"
 EXAMPLE = "/drill schedule set 09:30 Europe/Berlin mon-fri window 8"
+BOARD_EXAMPLE = "/drill schedule board mon"
 
 
 def install(app: App) -> SchedulerService:
@@ -27,7 +36,7 @@ def install(app: App) -> SchedulerService:
     commands = ScheduleCommands(app, service)
     # Not lead_only at the router: `show` is for everyone; set and off check leads themselves.
     app.router.register("schedule", commands.handle, usage=USAGE,
-                        summary="this channel's daily drill: set and off for leads, show for all")
+                        summary="this channel's daily drill and weekly board: set, board and off for leads, show for all")
     return service
 
 
@@ -42,7 +51,7 @@ class ScheduleCommands:
 
     async def handle(self, ctx: CommandContext, args: list[str]) -> Reply:
         action = args[0].lower() if args else "show"
-        if action not in {"set", "off", "show"}:
+        if action not in {"set", "off", "board", "show"}:
             return _usage(f"I don't know `schedule {args[0]}`.")
         if not ctx.channel:
             return Notice(text="Run `/drill schedule …` in the channel the daily drill should post to.", level="warning")
@@ -51,6 +60,8 @@ class ScheduleCommands:
         if not self.app.router.is_lead(ctx):
             return Notice(text=f"Only leads can use `/drill schedule {action}`; `/drill schedule show` is open to everyone.",
                           level="warning")
+        if action == "board":
+            return await self._board(ctx, args[1:])
         return await (self._set(ctx, args[1:]) if action == "set" else self._off(ctx))
 
     async def _set(self, ctx: CommandContext, args: list[str]) -> Reply:
@@ -79,6 +90,42 @@ class ScheduleCommands:
         return Notice(text=f"The daily drill here {verb}: {schedule.describe()}. {_next_post(schedule, now)} "
                            "Review DMs for members who answer here follow this time.")
 
+    async def _board(self, ctx: CommandContext, args: list[str]) -> Reply:
+        """`board mon [here]` posts the leaderboard weekly at the schedule's time; `board off` stops it."""
+        assert ctx.channel is not None
+        words = [w.lower() for w in args]
+        here = "here" in words
+        words = [w for w in words if w != "here"]
+        if len(words) != 1:
+            return _usage("board-day: name one day for the weekly leaderboard, e.g. `board mon`, or `board off`.",
+                          example=BOARD_EXAMPLE)
+        try:
+            day = parse_board_day(words[0])
+        except ScheduleInputError as exc:
+            return _usage(f"{exc.field}: {exc.message}.", example=BOARD_EXAMPLE)
+        schedule = await self.store.schedule_for_channel(ctx.member.platform, ctx.channel)
+        if schedule is None:
+            return Notice(text=f"The weekly leaderboard posts at this channel's daily drill time, and there is no daily "
+                               f"drill here yet. Set one first: `{EXAMPLE}`, then `{BOARD_EXAMPLE}`.", level="warning")
+        now = self.app.engine.clock.now()
+        updated = await self.store.set_board(schedule.id, day=day, here=here, now=now)
+        if updated is None:  # removed between the two statements, by another process
+            return Notice(text="This channel's schedule was just removed, so nothing changed.", level="warning")
+        await self.service.sync_jobs()
+        log.info("%s set the weekly board of %s %s: %s", ctx.member.key, updated.platform, updated.channel,
+                 updated.board_label())
+        if day is None:
+            return Notice(text=f"The weekly leaderboard here is off; the daily drill carries on. `{BOARD_EXAMPLE}` "
+                               "turns it back on.")
+        nxt = planner.next_board_slot(updated, now)
+        when = f" Next: {nxt.due_at.astimezone(updated.zone):%a %d %b, %H:%M}." if nxt else ""
+        scope = "this channel's drills" if here else "the whole workspace (add `here` for this channel's drills only)"
+        # bot.leaderboard.service.weekly_board: Monday–Wednesday show last week, later days this week.
+        which = "last week's final board" if day < 3 else "this week's board so far"
+        return Notice(text=f"The leaderboard will post here every {_day_name(day)} at {updated.at:%H:%M} {updated.tz}, "
+                           f"just after that day's drill: {which}, counting {scope}.{when} A week with no counted "
+                           "answers posts nothing.")
+
     async def _off(self, ctx: CommandContext) -> Reply:
         assert ctx.channel is not None
         schedule = await self.store.schedule_for_channel(ctx.member.platform, ctx.channel)
@@ -101,12 +148,29 @@ class ScheduleCommands:
         zone = schedule.zone
         return Table(
             title="Daily drill in this channel",
-            columns=("time", "zone", "days", "reveal after", "next post", "last run"),
+            columns=("time", "zone", "days", "reveal after", "next post", "last run", "weekly board"),
             rows=((f"{schedule.at:%H:%M}", schedule.tz, days_label(schedule.days), hours_label(schedule.window_minutes),
                    f"{nxt.due_at.astimezone(zone):%a %d %b %H:%M}" if nxt else "—",
-                   f"{last[0].local_date:%a %d %b} · {last[0].status}" if last else "none yet"),),
-            footer="Leads: `/drill schedule set …` to change it, `/drill schedule off` to stop it.",
+                   f"{last[0].local_date:%a %d %b} · {last[0].status}" if last else "none yet",
+                   await self._board_cell(schedule, now)),),
+            footer="Leads: `/drill schedule set …` to change it, `/drill schedule board DAY|off` for the weekly "
+                   "leaderboard, `/drill schedule off` to stop it.",
         )
+
+    async def _board_cell(self, schedule: Schedule, now: datetime) -> str:
+        """'Mon · next Mon 09 Mar 09:30 · last Mon 02 Mar sent', or 'off'."""
+        if schedule.board_day is None:
+            return "off"
+        zone = schedule.zone
+        parts = [_day_name(schedule.board_day)[:3] + (" · this channel" if schedule.board_here else "")]
+        nxt = planner.next_board_slot(schedule, now)
+        if nxt:
+            parts.append(f"next {nxt.due_at.astimezone(zone):%a %d %b %H:%M}")
+        last = await self.store.board_posts(schedule.id, limit=1)
+        if last:
+            status = {"expired": "skipped"}.get(last[0].status, last[0].status)
+            parts.append(f"last {last[0].created_at.astimezone(zone):%a %d %b} {status}")
+        return " · ".join(parts)
 
 
 def _next_post(schedule: Schedule, now: datetime) -> str:
@@ -114,5 +178,9 @@ def _next_post(schedule: Schedule, now: datetime) -> str:
     return f"Next post: {nxt.due_at.astimezone(schedule.zone):%a %d %b, %H:%M}." if nxt else ""
 
 
-def _usage(problem: str) -> Notice:
-    return Notice(text=f"{problem} Usage: `/drill {USAGE}`, e.g. `{EXAMPLE}`.", level="warning")
+def _day_name(day: int) -> str:
+    return ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[day]
+
+
+def _usage(problem: str, *, example: str = EXAMPLE) -> Notice:
+    return Notice(text=f"{problem} Usage: `/drill {USAGE}`, e.g. `{example}`.", level="warning")

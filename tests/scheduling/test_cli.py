@@ -53,7 +53,7 @@ def test_add_list_remove(cli) -> None:  # type: ignore[no-untyped-def]
     assert item["days"] == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] and item["last_run"] is None
     code, out, _ = cli("schedule", "list")
     assert out.splitlines()[0].split() == ["ID", "PLATFORM", "CHANNEL", "AT", "ZONE", "DAYS", "WINDOW", "NEXT", "POST",
-                                           "LAST", "RUN"]
+                                           "LAST", "RUN", "BOARD"]
     assert item["id"] in out.splitlines()[1]
     code, out, _ = cli("schedule", "remove", item["id"])
     assert code == 0 and "removed schedule" in out
