@@ -144,7 +144,7 @@ class SlackAdapter:
             await self._upload_chart(channel, target.thread, reply)
         return SentRef(platform="slack", channel=channel, message_id=ts)
 
-    async def _upload_chart(self, channel: str, thread: str | None, table: Table) -> None:
+    async def _upload_chart(self, channel: str, thread: str | None, table: Table, *, comment: str | None = None) -> bool:
         """The chart goes right under its table. The table's text is already posted, so a failed
         upload is logged, not raised: raising would make a caller re-post the table."""
         assert table.image is not None
@@ -152,9 +152,11 @@ class SlackAdapter:
             async with self.pacer.slot(channel):
                 await self._api("files.upload", self.client.files_upload_v2(
                     channel=channel, thread_ts=thread, file=table.image.data, filename=table.image.filename,
-                    title=table.title, alt_txt=table.image.alt))
+                    title=table.title, alt_txt=table.image.alt, initial_comment=comment))
         except SendFailed as exc:
-            log.warning("posted %r to %s but not its chart: %s", table.title, channel, exc)
+            log.warning("delivered %r but not its chart to %s: %s", table.title, channel, exc)
+            return False
+        return True
 
     async def disconnect(self) -> None:
         """Close the socket or the HTTP endpoint; safe to call twice."""
@@ -172,6 +174,8 @@ class SlackAdapter:
     async def reply_privately(self, caller: Caller, reply: Reply) -> None:
         """Only the caller sees it: ephemeral through the response_url, else a direct message."""
         if caller.response_url:
+            if isinstance(reply, Table) and reply.image is not None:
+                reply = await self._chart_to_dm(caller, reply)
             payload = render_payload(reply)
             if problems := limit_problems(payload):
                 log.error("a private %s does not fit Slack's limits: %s", type(reply).__name__, "; ".join(problems))
@@ -190,6 +194,21 @@ class SlackAdapter:
             await self.send(Target(platform="slack", space=caller.team_id, user_id=caller.user_id), reply)
         except SendFailed as exc:
             log.warning("could not DM a reply to %s: %s", caller.user_id, exc)
+
+    async def _chart_to_dm(self, caller: Caller, table: Table) -> Table:
+        """An ephemeral message cannot carry a file, and an image block needs a URL the viewer can
+        open, which would make the chart public. So the chart goes to the member's DM with the bot,
+        which only they see, and the private table says where it went."""
+        assert table.image is not None
+        try:
+            dm: str | None = await self._dm_channel(caller.user_id)
+        except SendFailed as exc:
+            log.warning("could not open a DM with %s for a chart: %s", caller.user_id, exc)
+            dm = None
+        sent = dm is not None and await self._upload_chart(dm, None, table, comment=f"Your chart for “{table.title}”.")
+        note = (":bar_chart: Chart sent to your DMs with me." if sent
+                else "The chart could not be sent to your DMs just now; the table has the same figures.")
+        return table.model_copy(update={"footer": "\n".join(x for x in (table.footer, note) if x)})
 
     # -- plumbing --------------------------------------------------------------------------
     async def _dm_channel(self, user_id: str) -> str:

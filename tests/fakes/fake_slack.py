@@ -119,6 +119,9 @@ class FakeSlack:
         self._socket_ready = asyncio.Event()
         self._ts = itertools.count(1)
         self._files = itertools.count(1)
+        # file id -> what files_upload_v2 told us in its three steps: filename, length, alt_txt, the
+        # uploaded bytes, and the conversation and comment it was shared with.
+        self.files: dict[str, dict[str, Any]] = {}
         self._url_uses: dict[str, int] = {}
 
     # -- addresses for the code under test -------------------------------------------------
@@ -256,10 +259,21 @@ class FakeSlack:
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0HOME", **(body.get("view") or {})}}
         if method == "files.getUploadURLExternal":
+            if not body.get("filename") or not str(body.get("length", "")).isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
             file_id = f"F{next(self._files):04d}"
+            self.files[file_id] = {"filename": body["filename"], "length": int(body["length"]),
+                                   "alt_txt": body.get("alt_txt"), "data": None, "channel": None, "comment": None}
             return {"ok": True, "upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
-            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in body.get("files") or []]}
+            listed = body.get("files") or []
+            # Slack shares only files whose bytes arrived at their upload URL.
+            if not listed or any((self.files.get(f.get("id")) or {}).get("data") is None for f in listed):
+                return {"ok": False, "error": "file_upload_not_completed"}
+            for f in listed:
+                self.files[f["id"]].update(channel=body.get("channel_id") or body.get("channels"),
+                                           comment=body.get("initial_comment"), thread=body.get("thread_ts"))
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in listed]}
         return {"ok": True}
 
     async def _response_url(self, request: web.Request) -> web.Response:
@@ -278,6 +292,11 @@ class FakeSlack:
 
     async def _upload(self, request: web.Request) -> web.Response:
         data = await request.read()
+        file = self.files.get(request.match_info["file_id"])
+        if file is None or file["length"] != len(data):  # an unknown URL, or not the length announced
+            self.rejected.append(("upload", [f"{request.path}: {len(data)} bytes for {file and file['length']}"]))
+            return web.Response(status=400, text="invalid upload")
+        file["data"] = data
         await self._record(Call("upload", request.path, dict(request.headers), {"bytes": len(data)}))
         return web.Response(text=f"OK - {len(data)}")
 
