@@ -108,7 +108,7 @@ class ScheduleCommands:
             return Notice(text=f"The weekly leaderboard posts at this channel's daily drill time, and there is no daily "
                                f"drill here yet. Set one first: `{EXAMPLE}`, then `{BOARD_EXAMPLE}`.", level="warning")
         now = self.app.engine.clock.now()
-        updated = await self.store.set_board(schedule.id, day=day, here=here, now=now)
+        updated = await self.store.set_board(schedule.id, day=day, here=here, space=ctx.member.space, now=now)
         if updated is None:  # removed between the two statements, by another process
             return Notice(text="This channel's schedule was just removed, so nothing changed.", level="warning")
         await self.service.sync_jobs()

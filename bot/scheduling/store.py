@@ -83,13 +83,16 @@ class SqliteScheduleStore(OutboxQueries, ReviewQueries):
             return cur.rowcount == 1
 
     # -- the weekly board ------------------------------------------------------------------
-    async def set_board(self, schedule_id: str, *, day: int | None, here: bool = False,
+    async def set_board(self, schedule_id: str, *, day: int | None, here: bool = False, space: str = "",
                         now: datetime) -> Schedule | None:
-        """Turn the schedule's weekly board on (a weekday) or off (None); None when no such schedule."""
+        """Turn the schedule's weekly board on (a weekday) or off (None); None when no such schedule.
+        `space` fills in a workspace the schedule lacks (one added by the CLI without --space)."""
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "UPDATE schedules SET board_day = ?, board_here = ?, board_since = ? WHERE id = ? RETURNING *",
-                (day, int(here and day is not None), iso(now) if day is not None else None, schedule_id))
+                """UPDATE schedules SET board_day = ?, board_here = ?, board_since = ?,
+                                        space = CASE WHEN space = '' THEN ? ELSE space END
+                   WHERE id = ? RETURNING *""",
+                (day, int(here and day is not None), iso(now) if day is not None else None, space, schedule_id))
             row = await cur.fetchone()
         return schedule_row(row) if row else None
 

@@ -58,6 +58,15 @@ async def test_bad_board_input_names_the_field_and_changes_nothing(app, service)
     assert (await service.ticker.store.schedule_for_channel("slack", "C1")).board_day is None
 
 
+async def test_a_schedule_added_without_a_workspace_learns_it_from_the_chat_command(app, service) -> None:
+    from bot.scheduling.models import ScheduleSpec
+
+    await service.ticker.store.upsert_schedule(ScheduleSpec.parse(at="09:30", tz="UTC"), platform="slack", space="",
+                                               channel="C1", created_by="cli", now=app.engine.clock.now())
+    await app.router.handle(LEAD, "schedule board mon")
+    assert (await service.ticker.store.schedule_for_channel("slack", "C1")).space == "T1"
+
+
 async def test_members_cannot_set_the_board_and_a_channel_needs_a_schedule_first(app, service) -> None:
     refused = await app.router.handle(MEMBER, "schedule board mon")
     assert isinstance(refused, Notice) and "Only leads can use `/drill schedule board`" in refused.text
