@@ -34,7 +34,7 @@ BOARD_EXAMPLE = "/drill schedule board mon"
 def install(app: App) -> SchedulerService:
     service = SchedulerService(app)
     commands = ScheduleCommands(app, service)
-    # Not lead_only at the router: `show` is for everyone; set and off check leads themselves.
+    # Not lead_only at the router: `show` is for everyone; set, board and off check leads themselves.
     app.router.register("schedule", commands.handle, usage=USAGE,
                         summary="this channel's daily drill and weekly board: set, board and off for leads, show for all")
     return service
@@ -122,9 +122,9 @@ class ScheduleCommands:
         scope = "this channel's drills" if here else "the whole workspace (add `here` for this channel's drills only)"
         # bot.leaderboard.service.weekly_board: Monday–Wednesday show last week, later days this week.
         which = "last week's final board" if day < 3 else "this week's board so far"
-        return Notice(text=f"The leaderboard will post here every {_day_name(day)} at {updated.at:%H:%M} {updated.tz}, "
-                           f"just after that day's drill: {which}, counting {scope}.{when} A week with no counted "
-                           "answers posts nothing.")
+        after = "just after that day's drill" if day in updated.days else "(no drill that day)"
+        return Notice(text=f"The leaderboard will post here every {_day_name(day)} at {updated.at:%H:%M} {updated.tz} "
+                           f"{after}: {which}, counting {scope}.{when} A week with no counted answers posts nothing.")
 
     async def _off(self, ctx: CommandContext) -> Reply:
         assert ctx.channel is not None
