@@ -196,9 +196,10 @@ class SlackAdapter:
             log.warning("could not DM a reply to %s: %s", caller.user_id, exc)
 
     async def _chart_to_dm(self, caller: Caller, table: Table) -> Table:
-        """An ephemeral message cannot carry a file, and an image block needs a URL the viewer can
-        open, which would make the chart public. So the chart goes to the member's DM with the bot,
-        which only they see, and the private table says where it went."""
+        """An ephemeral message cannot carry a file (Slack's answer in slackapi/node-slack-sdk#1790),
+        and an image block needs a URL the viewer can open, which would make the chart public. So
+        the chart goes to the member's DM with the bot, which only they see (conversations.open,
+        im:write), and the private table says where it went."""
         assert table.image is not None
         try:
             dm: str | None = await self._dm_channel(caller.user_id)
