@@ -52,6 +52,16 @@ class DrillCommands(app_commands.Group):
     async def leaderboard(self, interaction: discord.Interaction, period: str = "") -> None:
         await _run(interaction, "leaderboard", period)
 
+    @app_commands.command(name="season", description="Leaderboard seasons: list (all), start NAME or end (leads)")
+    @app_commands.describe(args="e.g. `list`, `start \"Q1 2026\"`, `end`")
+    async def season(self, interaction: discord.Interaction, args: str = "list") -> None:
+        await _run(interaction, "season", args)
+
+    @app_commands.command(name="report", description="The team's blind spots per topic and trap (leads)")
+    @app_commands.describe(period="week, month, season or all (default: all)")
+    async def report(self, interaction: discord.Interaction, period: str = "") -> None:
+        await _run(interaction, "report", period)
+
     @app_commands.command(name="schedule", description="The channel's daily drill schedule (leads set it)")
     @app_commands.describe(args="e.g. `show`, `set 09:30 Europe/Berlin mon-fri`, `board mon`, `off`")
     async def schedule(self, interaction: discord.Interaction, args: str = "") -> None:

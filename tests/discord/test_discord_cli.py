@@ -15,7 +15,8 @@ from tests.fakes.discord_responses import error
 # view_channel 1<<10, send_messages 1<<11, embed_links 1<<14, attach_files 1<<15,
 # read_message_history 1<<16, create_public_threads 1<<35, send_messages_in_threads 1<<38
 EXPECTED_PERMISSIONS = (1 << 10) + (1 << 11) + (1 << 14) + (1 << 15) + (1 << 16) + (1 << 35) + (1 << 38)
-SUBCOMMANDS = {"next", "stats", "leaderboard", "schedule", "pause", "resume", "optout", "optin", "forget-me", "help", "do"}
+SUBCOMMANDS = {"next", "stats", "leaderboard", "season", "report", "schedule", "pause", "resume", "optout", "optin",
+               "forget-me", "help", "do"}
 
 
 @pytest.fixture

@@ -41,10 +41,18 @@ async def test_the_board_png_is_attached_to_the_ephemeral_reply(adapter, fake_di
 
 async def test_the_report_png_reaches_a_lead_privately(adapter, fake_discord, app) -> None:
     await seed_answers(app)
-    # `report` has no subcommand of its own on Discord; `/drill do words:report` runs it.
-    _, edit = await interact(fake_discord, D.slash_command("do", [{"name": "words", "type": 3, "value": "report"}],
-                                                           user_id=D.LEAD_ID, name="lead",
+    _, edit = await interact(fake_discord, D.slash_command("report", user_id=D.LEAD_ID, name="lead",
                                                            permissions=D.VIEW_AND_SEND | D.MANAGE_GUILD))
     assert edit.response["flags"] & 64
     [(filename, data)] = edit.files.values()
     assert filename == "blind-spots.png" and data.startswith(PNG)
+
+
+async def test_report_and_season_start_are_refused_to_members(adapter, fake_discord, app) -> None:
+    await seed_answers(app)
+    _, report = await interact(fake_discord, D.slash_command("report"))
+    _, season = await interact(fake_discord, D.slash_command("season", [{"name": "args", "type": 3, "value": 'start "Q1"'}]))
+    assert "Only leads" in str(report.response) and "Only leads" in str(season.response)
+    assert not report.files
+    _, listing = await interact(fake_discord, D.slash_command("season", [{"name": "args", "type": 3, "value": "list"}]))
+    assert "Only leads" not in str(listing.response)
