@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,7 +111,8 @@ def _print_and_save(table: Any, png: Path | None, what: str) -> None:
     print(f"wrote {png} ({len(table.image.data) // 1024} KB)", file=sys.stderr)
 
 
-def cmd_leaderboard(args: argparse.Namespace) -> int:
+def _show(args: argparse.Namespace, what: str, draw: Callable[[Any, str, str, str, int], Awaitable[Any]]) -> int:
+    """Catch up, pick the workspace, draw the board or report with `draw`, print it, save the PNG."""
     settings = load_settings()
     top = _positive(args.top, "--top")
     period = "season" if args.season else args.period
@@ -118,43 +120,36 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     async def body(app: App) -> int:
         from bot.leaderboard import BoardError
         from bot.leaderboard.service import Leaderboards
-        from bot.leaderboard.store import Scope
 
         boards = Leaderboards(app)
         await _catch_up(boards)
         platform, space = await _scope(app, args, boards)
         try:
-            table = await boards.board(Scope(platform, space, args.channel), period, season_name=args.season,
-                                       top=top, image=args.png is not None)
+            table = await draw(boards, platform, space, period, top)
         except BoardError as exc:
             raise CliError(str(exc).replace("/drill ", "saga-drills ")) from None
-        _print_and_save(table, args.png, "leaderboard")
+        _print_and_save(table, args.png, what)
         return 0
 
     return run_with_app(settings, body)
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    async def draw(boards: Any, platform: str, space: str, period: str, top: int) -> Any:
+        from bot.leaderboard.store import Scope
+
+        return await boards.board(Scope(platform, space, args.channel), period, season_name=args.season,
+                                  top=top, image=args.png is not None)
+
+    return _show(args, "leaderboard", draw)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    top = _positive(args.top, "--top")
-    period = "season" if args.season else args.period
+    async def draw(boards: Any, platform: str, space: str, period: str, top: int) -> Any:
+        return await boards.report(platform, space, period, season_name=args.season, top=top,
+                                   image=args.png is not None)
 
-    async def body(app: App) -> int:
-        from bot.leaderboard import BoardError
-        from bot.leaderboard.service import Leaderboards
-
-        boards = Leaderboards(app)
-        await _catch_up(boards)
-        platform, space = await _scope(app, args, boards)
-        try:
-            table = await boards.report(platform, space, period, season_name=args.season, top=top,
-                                        image=args.png is not None)
-        except BoardError as exc:
-            raise CliError(str(exc).replace("/drill ", "saga-drills ")) from None
-        _print_and_save(table, args.png, "report")
-        return 0
-
-    return run_with_app(settings, body)
+    return _show(args, "report", draw)
 
 
 def cmd_season(args: argparse.Namespace) -> int:
