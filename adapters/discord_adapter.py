@@ -66,9 +66,12 @@ class DiscordAdapter:
     def __init__(self, app: App, *, token: str | None = None, lead_role: str | None = None,
                  api_base_url: str | None = None, gateway_url: str | None = None,
                  requests_per_second: float = REQUESTS_PER_SECOND, ready_timeout: float = 30.0,
-                 **client_options: Any) -> None:
+                 serve: bool = True, **client_options: Any) -> None:
         settings = app.settings
         self.app = app
+        # serve=False: a one-shot CLI process that only sends (`schedule run-now`). It logs in over
+        # REST and opens no gateway session, which would receive the running bot's interactions too.
+        self.serve = serve
         self._token = token or (settings.discord_token.get_secret_value() if settings.discord_token else None)
         try:
             self.routing = DiscordRouting(api_base_url or settings.discord_api_base_url,
@@ -95,6 +98,9 @@ class DiscordAdapter:
         except (aiohttp.ClientError, OSError, discord.HTTPException) as exc:
             await self._abort()
             raise AdapterError(f"cannot reach Discord's API at {self.routing.api}: {type(exc).__name__}: {exc}") from None
+        if not self.serve:
+            log.info("discord: logged in as application %s to send only (no gateway)", self.client.application_id)
+            return
         self._gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         log.info("discord: logged in as application %s; connecting to the gateway", self.client.application_id)
 
@@ -164,6 +170,10 @@ class DiscordAdapter:
         self.routing.restore()
 
     async def _ready(self) -> None:
+        if not self.serve:
+            if self.client.is_closed() or self.client.http.token is None:
+                raise SendFailed("the Discord adapter is not connected", permanent=False)
+            return  # REST is enough to send; there is no gateway to wait for
         if self._gateway is None:
             raise SendFailed("the Discord adapter is not connected", permanent=False)
         try:

@@ -70,14 +70,18 @@ class SlackAdapter:
     def __init__(self, app: App, *, client: AsyncWebClient | None = None, mode: str | None = None,
                  http_host: str = "0.0.0.0", http_port: int | None = None, retry_interval: RetryIntervalCalculator | None = None,
                  pacer: ChannelPacer | None = None, socket_timeout: float = 30.0,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, serve: bool = True) -> None:
         settings = app.settings
         self.app = app
+        # serve=False: a one-shot CLI process that only sends (`schedule run-now`). It opens no
+        # Socket Mode connection (Slack would share the app's events with it) and no HTTP port
+        # (the running bot holds it); the Web API client is all that send() needs.
+        self.serve = serve
         self.mode = mode or ("socket" if settings.slack_app_token else "http")
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-        if self.mode == "socket" and not settings.slack_app_token:
+        if serve and self.mode == "socket" and not settings.slack_app_token:
             raise SlackSetupError("Socket Mode needs SLACK_APP_TOKEN (an app-level xapp- token with connections:write)")
-        if self.mode == "http" and not secret:
+        if serve and self.mode == "http" and not secret:
             raise SlackSetupError("HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials)")
         if client is None:
             if not settings.slack_bot_token:
@@ -115,6 +119,8 @@ class SlackAdapter:
             raise SlackSetupError(f"cannot reach the Slack Web API at {self.client.base_url} ({type(exc).__name__}); "
                                   "check SLACK_API_URL and the network") from None
         self.team_id, self.bot_user_id = auth.get("team_id", ""), auth.get("user_id", "")
+        if not self.serve:
+            return
         if self.mode == "socket":
             await self._open_socket()
         else:

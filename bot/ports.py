@@ -52,7 +52,11 @@ class SentRef(BaseModel):
 
 
 class Adapter(Protocol):
-    """A chat platform, after opsdroid's connector: connect, listen, send, disconnect."""
+    """A chat platform, after opsdroid's connector: connect, listen, send, disconnect.
+
+    Platform adapters take a keyword-only `serve=True`; with `serve=False` connect() does only
+    what send() needs (a one-shot CLI process beside a running bot must not take its events).
+    """
 
     name: str
 

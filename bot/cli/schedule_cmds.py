@@ -249,7 +249,7 @@ async def _open_adapter(app: App, platform: str) -> Any:
     from adapters import create_adapter
 
     try:
-        adapter = create_adapter(platform, app)
+        adapter = create_adapter(platform, app, serve=False)  # send only: the running bot serves
         await adapter.connect()
     except Exception as exc:  # the run is recorded; the running bot can still send it
         print(f"cannot send to {platform} from here ({exc}); the running bot will", file=sys.stderr)
