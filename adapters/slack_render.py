@@ -16,7 +16,6 @@ from adapters.slack_blocks import (
     header,
     limit_problems,
     link,
-    section,
     text_sections,
 )
 from bot.messages import (

@@ -16,6 +16,7 @@ from bot.messages import (
     DeliveryKind,
     DrillCard,
     Feedback,
+    Level,
     NEXT_ACTION,
     MemberRef,
     Notice,
@@ -26,9 +27,8 @@ from bot.messages import (
     StatsView,
     TierProgress,
 )
-from bot.store import AnswerRecord, CardState, Delivery, MemberRow, MemberSnapshot, Store
-from bot.store.sqlite_store import STREAK_HORIZON, new_id
-from bot.streaks import streak
+from bot.store import AnswerRecord, CardState, Delivery, MemberRow, MemberSnapshot, Store, new_id
+from bot.streaks import STREAK_HORIZON, streak
 
 log = logging.getLogger(__name__)
 

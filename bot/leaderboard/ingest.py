@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.clock import parse_iso
 from bot.content.models import Tier
 from bot.leaderboard.scoring import allowance, score_answer
-from bot.store.sqlite_store import new_id
+from bot.store import new_id
 
 log = logging.getLogger(__name__)
 

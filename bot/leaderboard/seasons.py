@@ -11,7 +11,7 @@ from bot.clock import iso, parse_iso
 from bot.leaderboard import BoardError
 from bot.leaderboard.ingest import IngestRules, ingest_batch
 from bot.store.database import SqliteDatabase
-from bot.store.sqlite_store import new_id
+from bot.store import new_id
 
 NAME_MAX = 40
 

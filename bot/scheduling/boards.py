@@ -17,7 +17,7 @@ from bot.messages import Table
 from bot.scheduling import planner
 from bot.scheduling.models import OutboxRow, Schedule
 from bot.scheduling.store import SqliteScheduleStore
-from bot.store.sqlite_store import new_id
+from bot.store import new_id
 
 if TYPE_CHECKING:
     from bot.runtime import App

@@ -15,7 +15,7 @@ from bot.clock import parse_iso
 from bot.scheduling import planner
 from bot.scheduling.models import OutboxRow, ReviewBatchPlan
 from bot.scheduling.store import SqliteScheduleStore
-from bot.store.sqlite_store import new_id
+from bot.store import new_id
 
 if TYPE_CHECKING:
     from bot.runtime import App

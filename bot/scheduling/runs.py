@@ -11,7 +11,7 @@ from bot.ports import SentRef
 from bot.scheduling import planner
 from bot.scheduling.models import DailyRun, OutboxRow, Schedule
 from bot.scheduling.store import SqliteScheduleStore
-from bot.store.sqlite_store import new_id
+from bot.store import new_id
 
 if TYPE_CHECKING:
     from bot.runtime import App

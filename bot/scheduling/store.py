@@ -26,7 +26,7 @@ from bot.scheduling.store_rows import (
     schedule_row,
 )
 from bot.store.database import SqliteDatabase
-from bot.store.sqlite_store import new_id
+from bot.store import new_id
 
 log = logging.getLogger(__name__)
 

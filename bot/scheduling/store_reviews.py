@@ -9,7 +9,7 @@ from bot.clock import iso
 from bot.scheduling.models import OutboxRow, ReviewSlot
 from bot.scheduling.store_rows import INSERT_OUTBOX, marks, outbox_params
 from bot.store.database import SqliteDatabase
-from bot.store.sqlite_store import new_id
+from bot.store import new_id
 
 
 class ReviewQueries:

@@ -16,7 +16,7 @@ from bot.scheduling.reviews import ReviewRunner
 from bot.scheduling.runs import DailyRunner
 from bot.scheduling.store import SqliteScheduleStore
 from bot.store import StoreBusy
-from bot.store.sqlite_store import new_id
+from bot.store import new_id
 
 if TYPE_CHECKING:
     from bot.runtime import App

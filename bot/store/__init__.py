@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
@@ -10,6 +11,11 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 
 from bot.messages import DeliveryKind, MemberRef
+
+
+def new_id(nbytes: int = 9) -> str:
+    """A short URL-safe random text id (any backend); 12 characters fit a Discord custom_id."""
+    return secrets.token_urlsafe(nbytes)
 
 
 class _Record(BaseModel):

@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,50 +21,17 @@ from bot.store import (
     MemberSnapshot,
     RecordResult,
     ReviewFn,
-    StoreError,
+    new_id,
 )
 from bot.store.database import SqliteDatabase
+from bot.store.sqlite_rows import card_from, card_params, delivery_from, marks, member_from
+from bot.store.sqlite_snapshots import SnapshotCache
+from bot.streaks import STREAK_HORIZON
 
 log = logging.getLogger(__name__)
 
 # SQLite allows 32,766 bound variables per statement; a batch binds four per answer in reads.
 MAX_BATCH = 500
-# How far back answer times are read for streaks: a streak longer than this shows as this long.
-STREAK_HORIZON = timedelta(days=400)
-# Members whose stats stay cached (least recently answering dropped first); ~50 KB each at most.
-SNAPSHOT_CACHE = 5000
-
-
-def new_id(nbytes: int = 9) -> str:
-    """A short URL-safe random id; 12 characters fit in a Discord custom_id with room to spare."""
-    return secrets.token_urlsafe(nbytes)
-
-
-def _dt(value: str | None) -> datetime | None:
-    return parse_iso(value) if value else None
-
-
-# Pydantic's validator (Rust) parses the ISO text straight into aware datetimes; it is faster
-# than parsing by hand and calling model_construct, and keeps the records honest.
-def _member(row: Any) -> MemberRow:
-    return MemberRow.model_validate({**dict(row), "opted_out": bool(row["opted_out"])})
-
-
-def _delivery(row: Any) -> Delivery:
-    return Delivery.model_validate({**dict(row), "option_order": tuple(json.loads(row["option_order"]))})
-
-
-def _card(row: Any) -> CardState:
-    return CardState.model_validate(dict(row))
-
-
-def _card_params(card: CardState) -> tuple[Any, ...]:
-    return (
-        card.member_id, card.drill_id, card.state, card.step, card.stability, card.difficulty,
-        iso(card.due), iso(card.last_review) if card.last_review else None, int(card.last_correct),
-        card.reviews, card.lapses,
-    )
-
 
 _UPSERT_CARD = """
 INSERT INTO review_cards (member_id, drill_id, state, step, stability, difficulty, due, last_review,
@@ -102,7 +67,7 @@ class SqliteStore:
         # Rows this process wrote, keyed by member id: the answer path needs only id and zone,
         # which only this member's own events change. Flags are re-read where they matter.
         self._members: dict[str, MemberRow] = {}
-        self._snapshot_cache: OrderedDict[str, MemberSnapshot] = OrderedDict()
+        self._snapshots = SnapshotCache()
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStore:
@@ -133,7 +98,7 @@ class SqliteStore:
                    RETURNING *""",
                 (key, ref.platform, ref.space, ref.user_id, ref.display_name, ref.tz, iso(now)),
             )
-            row = _member(await cur.fetchone())
+            row = member_from(await cur.fetchone())
         if len(self._members) > 50_000:
             self._members.clear()
         self._members[key] = row
@@ -143,7 +108,7 @@ class SqliteStore:
         async with self.db.reading() as conn:
             cur = await conn.execute("SELECT * FROM members WHERE id = ?", (member_id,))
             row = await cur.fetchone()
-        return _member(row) if row else None
+        return member_from(row) if row else None
 
     async def set_paused(self, member_id: str, until: datetime | None) -> None:
         async with self.db.transaction() as conn:
@@ -173,7 +138,7 @@ class SqliteStore:
             await conn.execute("DELETE FROM review_cards WHERE member_id = ?", (member_id,))
             await conn.execute("DELETE FROM members WHERE id = ?", (member_id,))
         self._members.pop(member_id, None)
-        self._snapshot_cache.pop(member_id, None)
+        self._snapshots.forget(member_id)
         for delivery in [d for d in self._deliveries.values() if d.member_id == member_id]:
             self._deliveries.pop(delivery.id, None)
         return moved
@@ -202,7 +167,7 @@ class SqliteStore:
             row = await cur.fetchone()
         if row is None:
             return None
-        delivery = _delivery(row)
+        delivery = delivery_from(row)
         if len(self._deliveries) > 10_000:
             self._deliveries.clear()
         self._deliveries[delivery_id] = delivery
@@ -255,7 +220,7 @@ class SqliteStore:
             # execute_fetchall is one hop to the database thread instead of two.
             rows = await conn.execute_fetchall(
                 f"SELECT delivery_id, member_id, drill_id, option_index, correct, answered_at FROM answers "
-                f"WHERE delivery_id IN ({_marks(deliveries)}) AND member_id IN ({_marks(members)})",
+                f"WHERE delivery_id IN ({marks(deliveries)}) AND member_id IN ({marks(members)})",
                 (*deliveries, *members),
             )
             for row in rows:
@@ -268,11 +233,11 @@ class SqliteStore:
                     )
             cards: dict[tuple[str, str], CardState] = {}
             rows = await conn.execute_fetchall(
-                f"SELECT * FROM review_cards WHERE member_id IN ({_marks(members)}) AND drill_id IN ({_marks(drills)})",
+                f"SELECT * FROM review_cards WHERE member_id IN ({marks(members)}) AND drill_id IN ({marks(drills)})",
                 (*members, *drills),
             )
             for row in rows:
-                cards[(row["member_id"], row["drill_id"])] = _card(row)
+                cards[(row["member_id"], row["drill_id"])] = card_from(row)
 
             results: list[tuple[AnswerRecord, bool]] = []
             new_answers: list[tuple[Any, ...]] = []
@@ -295,63 +260,20 @@ class SqliteStore:
                     new_answers,
                 )
                 touched = {(a[2], a[3]) for a in new_answers}
-                await conn.executemany(_UPSERT_CARD, [_card_params(cards[k]) for k in sorted(touched)])
+                await conn.executemany(_UPSERT_CARD, [card_params(cards[k]) for k in sorted(touched)])
             since = min(p.record.answered_at for p in batch) - STREAK_HORIZON
-            snapshots = await self._fresh_snapshots(conn, members, since, new_answers, cards)
+            snapshots = await self._snapshots.fresh(conn, members, since, new_answers, cards)
         return [RecordResult(answer=a, duplicate=dup, snapshot=snapshots[a.member_id]) for a, dup in results]
 
     async def cards_for(self, member_id: str) -> list[CardState]:
         async with self.db.reading() as conn:
             cur = await conn.execute("SELECT * FROM review_cards WHERE member_id = ?", (member_id,))
             rows = await cur.fetchall()
-        return [_card(r) for r in rows]
+        return [card_from(r) for r in rows]
 
     async def member_snapshot(self, member_id: str, *, since: datetime) -> MemberSnapshot:
         async with self.db.reading() as conn:
-            return (await self._fresh_snapshots(conn, [member_id], since, [], {}))[member_id]
-
-    async def _fresh_snapshots(self, conn: Any, members: Sequence[str], since: datetime,
-                               new_answers: Sequence[tuple[Any, ...]], cards: dict[tuple[str, str], CardState]
-                               ) -> dict[str, MemberSnapshot]:
-        """Snapshots from the cache where the database agrees, re-read where it does not.
-
-        Answers only ever grow, and cards change only with a new answer, so a member whose
-        answer count in the database equals the cached count plus this batch's new answers is
-        unchanged elsewhere (another process would have added answers). One grouped COUNT per
-        batch replaces re-reading every card and answer time of every member.
-        """
-        added: dict[str, list[tuple[Any, ...]]] = {}
-        for a in new_answers:
-            added.setdefault(a[2], []).append(a)
-        rows = await conn.execute_fetchall(
-            f"SELECT member_id, COUNT(*) FROM answers WHERE member_id IN ({_marks(members)}) GROUP BY member_id",
-            tuple(members),
-        )
-        counts = {r[0]: int(r[1]) for r in rows}
-        out: dict[str, MemberSnapshot] = {}
-        stale = []
-        for m in members:
-            cached = self._snapshot_cache.get(m)
-            mine = added.get(m, [])
-            if cached is None or cached.answered + len(mine) != counts.get(m, 0):
-                stale.append(m)
-                continue
-            by_drill = dict(cached.cards)
-            for a in mine:
-                by_drill[a[3]] = cards[(m, a[3])]
-            out[m] = MemberSnapshot(
-                member_id=m, cards=by_drill, answered=cached.answered + len(mine),
-                correct=cached.correct + sum(a[5] for a in mine),
-                recent=tuple(t for t in cached.recent if t >= since) + tuple(parse_iso(a[6]) for a in mine),
-            )
-        if stale:
-            out.update(await _snapshots(conn, stale, since))
-        for m, snap in out.items():
-            self._snapshot_cache[m] = snap
-            self._snapshot_cache.move_to_end(m)
-        while len(self._snapshot_cache) > SNAPSHOT_CACHE:
-            self._snapshot_cache.popitem(last=False)
-        return out
+            return (await self._snapshots.fresh(conn, [member_id], since))[member_id]
 
     async def delivery_tally(self, delivery_id: str) -> dict[int, int]:
         async with self.db.reading() as conn:
@@ -374,37 +296,3 @@ class SqliteStore:
                 member=r[0], display_name=r[1], platform=r[2], drill_id=r[3], delivery_kind=r[4],
                 option_index=r[5], correct=bool(r[6]), answered_at=parse_iso(r[7]),
             )
-
-
-async def _snapshots(conn: Any, members: Sequence[str], since: datetime) -> dict[str, MemberSnapshot]:
-    """Cards, counts and recent answer times for several members in three queries."""
-    marks = _marks(members)
-    cards: dict[str, dict[str, CardState]] = {m: {} for m in members}
-    for row in await conn.execute_fetchall(f"SELECT * FROM review_cards WHERE member_id IN ({marks})", tuple(members)):
-        card = _card(row)
-        cards[card.member_id][card.drill_id] = card
-    counts = {m: (0, 0) for m in members}
-    rows = await conn.execute_fetchall(
-        f"SELECT member_id, COUNT(*), COALESCE(SUM(correct), 0) FROM answers WHERE member_id IN ({marks}) GROUP BY member_id",
-        tuple(members),
-    )
-    for row in rows:
-        counts[row[0]] = (int(row[1]), int(row[2]))
-    recent: dict[str, list[datetime]] = {m: [] for m in members}
-    rows = await conn.execute_fetchall(
-        f"SELECT member_id, answered_at FROM answers WHERE member_id IN ({marks}) AND answered_at >= ?",
-        (*members, iso(since)),
-    )
-    for row in rows:
-        recent[row[0]].append(parse_iso(row[1]))
-    return {
-        m: MemberSnapshot(member_id=m, cards=cards[m], answered=counts[m][0], correct=counts[m][1],
-                          recent=tuple(recent[m]))
-        for m in members
-    }
-
-
-def _marks(values: Sequence[Any]) -> str:
-    if not values:
-        raise StoreError("empty IN list")
-    return ", ".join("?" * len(values))

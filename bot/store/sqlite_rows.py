@@ -1,0 +1,43 @@
+"""Row <-> record conversion for the SQLite store, shared by its modules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.clock import iso, parse_iso
+from bot.store import CardState, Delivery, MemberRow, StoreError
+
+
+def dt(value: str | None) -> datetime | None:
+    return parse_iso(value) if value else None
+
+
+# Pydantic's validator (Rust) parses the ISO text straight into aware datetimes; it is faster
+# than parsing by hand and calling model_construct, and keeps the records honest.
+def member_from(row: Any) -> MemberRow:
+    return MemberRow.model_validate({**dict(row), "opted_out": bool(row["opted_out"])})
+
+
+def delivery_from(row: Any) -> Delivery:
+    return Delivery.model_validate({**dict(row), "option_order": tuple(json.loads(row["option_order"]))})
+
+
+def card_from(row: Any) -> CardState:
+    return CardState.model_validate(dict(row))
+
+
+def card_params(card: CardState) -> tuple[Any, ...]:
+    return (
+        card.member_id, card.drill_id, card.state, card.step, card.stability, card.difficulty,
+        iso(card.due), iso(card.last_review) if card.last_review else None, int(card.last_correct),
+        card.reviews, card.lapses,
+    )
+
+
+def marks(values: Sequence[Any]) -> str:
+    if not values:
+        raise StoreError("empty IN list")
+    return ", ".join("?" * len(values))
