@@ -49,12 +49,14 @@ def render(reply: Reply) -> RenderableType:
 
 def _card(card: DrillCard) -> RenderableType:
     code = Syntax(card.code, _LEXERS.get(card.language, "text"), line_numbers=True, word_wrap=True, theme="ansi_dark")
-    options = Text()
+    # A grid, so a long option wraps under its own text instead of under the letter.
+    options = RichTable.grid(padding=(0, 1))
+    options.add_column(style="bold cyan", no_wrap=True)
+    options.add_column()
     for opt in card.options:
-        options.append(f"  {opt.letter}) ", style="bold cyan")
-        options.append(opt.text + "\n")
+        options.add_row(f"  {opt.letter})", opt.text)
     body = Group(
-        Text(card.crux, style="italic"), Text(""), code, Text(""), Text(card.question, style="bold"), Text(""), options,
+        Text(card.crux, style="italic"), Text(""), code, Text(""), Text(card.question, style="bold"), Text(""), options, Text(""),
         Text(f"Answer with a letter ({card.options[0].letter}–{card.options[-1].letter}) · {card.footer}", style="dim"),
     )
     return Panel(body, title=f"{card.header} · {card.title}", title_align="left")
