@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import altitude, srs
+from bot import altitude, srs, standing
 from bot.clock import Clock, SystemClock
 from bot.content.loader import Library
 from bot.content.models import LETTERS, Drill, Tier
@@ -54,6 +54,8 @@ class Engine:
         self.rules = rules or Rules()
         self.rng = rng or random.Random()
         self._source_views: dict[str, tuple[SourceView, ...]] = {}
+        self._standings: dict[str, standing.Standing] = {}
+        self._lines: dict[tuple[int, ...], tuple[Level, str]] = {}
 
     # -- dealing ---------------------------------------------------------------------------
     async def next_drill(self, member: MemberRef) -> DrillCard | Notice:
@@ -143,8 +145,8 @@ class Engine:
     async def _feedback(self, drill: Drill, delivery: Delivery, row: MemberRow, answer: AnswerRecord, *,
                         duplicate: bool, snapshot: MemberSnapshot) -> Feedback:
         now = self.clock.now()
-        level, tiers = self._standing(snapshot.cards, now)
-        line = altitude.progress_line(tiers, level, threshold=self.rules.mastery, orbit=self.rules.orbit)
+        current = self._standing_after(row, snapshot, answer, duplicate=duplicate, now=now)
+        level, line = self._altitude_line(current)
         chosen = drill.options[answer.option_index]
         best = drill.options[drill.best_index]
         nxt = self.library.get(drill.next) if drill.next else None
@@ -154,7 +156,7 @@ class Engine:
             chosen_why=chosen.why, best_letter=LETTERS[delivery.option_order.index(drill.best_index)],
             best_text=best.text, best_why=best.why, recap=drill.recap,
             sources=self._sources(drill),
-            altitude_line=f"{level.value} · {line}", streak_days=streak(snapshot.recent, now, self.zone(row)),
+            altitude_line=f"{level.value} · {line}", streak_days=current.streak(now),
             duplicate=duplicate, next_drill_title=nxt.title if nxt and not nxt.retracted else None,
         )
 
@@ -191,6 +193,41 @@ class Engine:
         tiers = self._progress(cards, now)
         mastery = {Tier(t.tier): t.mastery for t in tiers}
         return altitude.level_for(mastery, threshold=self.rules.mastery, orbit=self.rules.orbit), tiers
+
+    def _standing_after(self, row: MemberRow, snapshot: MemberSnapshot, answer: AnswerRecord, *, duplicate: bool,
+                        now: datetime) -> standing.Standing:
+        """The member's standing after this answer: advanced from the last one when that is exact."""
+        args = dict(answered=snapshot.answered, library=self.library, now=now, hold=self.rules.hold,
+                    zone=self.zone(row).key, generation=self.library.generation)
+        prev = self._standings.get(row.id)
+        current = None
+        if prev is not None and duplicate:
+            unchanged = (snapshot.answered == prev.answered and now < prev.valid_until and prev.zone == args["zone"]
+                         and prev.generation == self.library.generation)
+            current = prev if unchanged else None
+        elif prev is not None and answer.drill_id in snapshot.cards:
+            current = standing.advance(prev, snapshot.cards[answer.drill_id], answer.answered_at, **args)
+        if current is None:
+            current = standing.compute(snapshot.cards.values(), snapshot.recent, **args)
+        if len(self._standings) > 20_000:
+            self._standings.clear()
+        self._standings[row.id] = current
+        return current
+
+    def _altitude_line(self, current: standing.Standing) -> tuple[Level, str]:
+        """Level and progress line for held counts; a handful of distinct counts cover a team."""
+        totals = self.library.tier_totals()
+        key = (self.library.generation, *(current.held[t] for t in Tier))
+        found = self._lines.get(key)
+        if found is None:
+            tiers = [TierProgress(tier=t.value, held=current.held[t], total=totals[t]) for t in Tier]
+            level = altitude.level_for({Tier(t.tier): t.mastery for t in tiers}, threshold=self.rules.mastery,
+                                       orbit=self.rules.orbit)
+            found = (level, altitude.progress_line(tiers, level, threshold=self.rules.mastery, orbit=self.rules.orbit))
+            if len(self._lines) > 10_000:
+                self._lines.clear()
+            self._lines[key] = found
+        return found
 
     def _mastery(self, cards: dict[str, CardState], now: datetime) -> dict[Tier, float]:
         return {Tier(t.tier): t.mastery for t in self._progress(cards, now)}

@@ -51,6 +51,7 @@ class Library:
     misconceptions: dict[str, Misconception] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     _totals: dict[Tier, int] | None = field(default=None, repr=False)
+    generation: int = 0  # bumped by every change to what is active, so caches know to recompute
     nodes: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def problem(self, drill_id: str, loc: Iterable[Any], message: str) -> Problem:
@@ -78,6 +79,7 @@ class Library:
         """Mark a drill retracted in memory (as its file would say); its answers stay in the store."""
         self.drills[drill_id] = self.drills[drill_id].model_copy(update={"retracted": True, "retracted_reason": reason})
         self._totals = None
+        self.generation += 1
 
     def get(self, drill_id: str) -> Drill | None:
         return self.drills.get(drill_id)

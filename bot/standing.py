@@ -1,0 +1,105 @@
+"""A member's standing for feedback (held drills per tier, streak), advanced answer by answer.
+
+Every answer's feedback shows the altitude line and the streak. Recomputing them walks every
+card and every recent answer; after one new answer only one card changed, and time only
+matters when a held card's retention falls through the threshold. So the engine keeps a
+Standing per member and advances it with the one new card, and recomputes in full when the
+snapshot moved by more than that answer, the library changed, or a held card may have lapsed.
+`stats` always recomputes; a test keeps both paths equal over random histories.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import srs
+from bot.content.loader import Library
+from bot.content.models import Tier
+from bot.store import CardState
+
+_FOREVER = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+
+
+@dataclass(frozen=True)
+class Standing:
+    answered: int  # the snapshot's answer count this reflects
+    held: Mapping[Tier, int]
+    held_ids: frozenset[str]
+    valid_until: datetime  # no held card can lapse before this instant
+    run_end: date | None  # local day of the latest answer
+    run_len: int  # consecutive local days with answers, ending at run_end
+    zone: str
+    generation: int
+
+    def streak(self, now: datetime) -> int:
+        """The streak as people see it: alive while the latest answer is from today or yesterday."""
+        today = now.astimezone(ZoneInfo(self.zone)).date()
+        return self.run_len if self.run_end is not None and today - self.run_end <= timedelta(days=1) else 0
+
+
+def _safe_until(card: CardState, hold: float) -> datetime:
+    """An instant before which a held card surely still holds (a day early, against float error)."""
+    assert card.last_review is not None and card.stability is not None
+    days = math.floor(card.stability * srs.hold_horizon(hold))
+    return card.last_review + timedelta(days=days)
+
+
+def _active_tier(library: Library, drill_id: str) -> Tier | None:
+    drill = library.get(drill_id)
+    return drill.tier if drill is not None and not drill.retracted else None
+
+
+def compute(cards: Iterable[CardState], recent: Iterable[datetime], *, answered: int, library: Library,
+            now: datetime, hold: float, zone: str, generation: int) -> Standing:
+    """The full computation, with fsrs deciding every card."""
+    held = dict.fromkeys(Tier, 0)
+    ids, until = set(), _FOREVER
+    for card in cards:
+        tier = _active_tier(library, card.drill_id)
+        if tier is not None and srs.holds(card, now, min_retrievability=hold):
+            held[tier] += 1
+            ids.add(card.drill_id)
+            until = min(until, _safe_until(card, hold))
+    tz = ZoneInfo(zone)
+    run_end, run_len = None, 0
+    for day in sorted({t.astimezone(tz).date() for t in recent}, reverse=True):
+        if run_end is None:
+            run_end, run_len = day, 1
+        elif day == run_end - timedelta(days=run_len):
+            run_len += 1
+        else:
+            break
+    return Standing(answered=answered, held=held, held_ids=frozenset(ids), valid_until=until, run_end=run_end,
+                    run_len=run_len, zone=zone, generation=generation)
+
+
+def advance(prev: Standing, card: CardState, answered_at: datetime, *, answered: int, library: Library,
+            now: datetime, hold: float, zone: str, generation: int) -> Standing | None:
+    """`prev` plus one new answer (whose card is `card`); None when only a full compute is exact."""
+    if (answered != prev.answered + 1 or now >= prev.valid_until or zone != prev.zone
+            or generation != prev.generation):
+        return None
+    day = answered_at.astimezone(ZoneInfo(zone)).date()
+    if prev.run_end is None or day == prev.run_end + timedelta(days=1):
+        run_end, run_len = day, prev.run_len + 1 if prev.run_end is not None else 1
+    elif day == prev.run_end:
+        run_end, run_len = prev.run_end, prev.run_len
+    elif day > prev.run_end:
+        run_end, run_len = day, 1
+    else:
+        return None  # an answer dated before the latest one: let the full walk sort it out
+    held, ids, until = dict(prev.held), set(prev.held_ids), prev.valid_until
+    tier = _active_tier(library, card.drill_id)
+    if card.drill_id in ids:
+        ids.discard(card.drill_id)
+        held[tier or library.drills[card.drill_id].tier] -= 1
+    if tier is not None and srs.holds(card, now, min_retrievability=hold):
+        ids.add(card.drill_id)
+        held[tier] += 1
+        until = min(until, _safe_until(card, hold))
+    return replace(prev, answered=answered, held=held, held_ids=frozenset(ids), valid_until=until,
+                   run_end=run_end, run_len=run_len)
