@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -68,6 +69,10 @@ class SqliteStore:
         # which only this member's own events change. Flags are re-read where they matter.
         self._members: dict[str, MemberRow] = {}
         self._snapshots = SnapshotCache()
+        # Answer ids: a random per-process prefix and a counter. Unique across processes like a
+        # random id, but without an os.urandom call per answer (it showed up on the hot path).
+        self._id_prefix = new_id(9)
+        self._id_counter = itertools.count()
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStore:
@@ -188,6 +193,9 @@ class SqliteStore:
         self._deliveries.pop(delivery_id, None)
 
     # -- answers ---------------------------------------------------------------------------
+    def _answer_id(self) -> str:
+        return f"{self._id_prefix}.{next(self._id_counter):x}"
+
     async def record_answer(self, record: AnswerRecord, review: ReviewFn) -> RecordResult:
         future: asyncio.Future[RecordResult] = asyncio.get_running_loop().create_future()
         self._pending.append(_Pending(record, review, future))
@@ -250,7 +258,7 @@ class SqliteStore:
                 existing[key] = rec
                 card_key = (rec.member_id, rec.drill_id)
                 cards[card_key] = item.review(cards.get(card_key), rec)
-                new_answers.append((new_id(12), rec.delivery_id, rec.member_id, rec.drill_id, rec.option_index,
+                new_answers.append((self._answer_id(), rec.delivery_id, rec.member_id, rec.drill_id, rec.option_index,
                                     int(rec.correct), iso(rec.answered_at)))
                 results.append((rec, False))
             if new_answers:
