@@ -44,7 +44,8 @@ class Standing:
 def _safe_until(card: CardState, hold: float) -> datetime:
     """An instant before which a held card surely still holds (a day early, against float error)."""
     assert card.last_review is not None and card.stability is not None
-    days = math.floor(card.stability * srs.hold_horizon(hold))
+    # Capped at a century: a huge stability must not overflow datetime (an early recompute is harmless).
+    days = min(math.floor(card.stability * srs.hold_horizon(hold)), 36_500)
     return card.last_review + timedelta(days=days)
 
 
