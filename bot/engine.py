@@ -96,7 +96,7 @@ class Engine:
         due = sorted((c for c in cards.values() if srs.is_due(c, now) and self._active(c.drill_id)), key=lambda c: c.due)
         if due:
             return self.library.drills[due[0].drill_id], "review", due[0].due
-        level = altitude.level_for(self._mastery(cards, now), threshold=self.rules.mastery, orbit=self.rules.orbit)
+        level, _ = self._standing(cards, now)
         target = altitude.target_tier(level)
         unseen = [d for d in self.library.active if d.id not in cards]
         # Prefer the target tier, then the tiers above it, then the ones below.
@@ -228,9 +228,6 @@ class Engine:
                 self._lines.clear()
             self._lines[key] = found
         return found
-
-    def _mastery(self, cards: dict[str, CardState], now: datetime) -> dict[Tier, float]:
-        return {Tier(t.tier): t.mastery for t in self._progress(cards, now)}
 
     def _sources(self, drill: Drill) -> tuple[SourceView, ...]:
         # Built once per drill: every feedback carries them, and drills do not change at run time.

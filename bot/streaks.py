@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 # How far back answer times are read for a streak: a longer streak shows as this long.
 STREAK_HORIZON = timedelta(days=400)
-
-
-def local_days(instants: Iterable[datetime], zone: ZoneInfo) -> set[date]:
-    return {i.astimezone(zone).date() for i in instants}
 
 
 def streak(instants: Sequence[datetime], now: datetime, zone: ZoneInfo) -> int:

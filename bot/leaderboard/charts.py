@@ -21,7 +21,6 @@ TEXT = "#eceff4"         # 9:1 contrast on BACKGROUND
 MUTED = "#d8dee9"
 LEVEL_COLOURS = {"Zero": "#d8dee9", "Junior": "#a3be8c", "Middle": "#88c0d0", "Senior": "#b48ead", "In orbit": "#ebcb8b"}
 BAR = "#88c0d0"
-PODIUM = "#ebcb8b"
 LOW, MID, HIGH = "#ff8a80", "#ebcb8b", "#a3be8c"
 
 # pyplot keeps global state; we never use it, but the font cache and text layout are shared,

@@ -184,7 +184,3 @@ def open_review_slots(pairs: Iterable[tuple[str, str]], now: datetime, fallback:
             slots.append(ReviewSlot(at=at_text, tz=tz, local_date=today, opens_at=opens, closes_at=closes))
     return slots
 
-
-def quiet_now(now: datetime, zone: ZoneInfo) -> bool:
-    local = now.astimezone(zone).time()
-    return not QUIET_END <= local < QUIET_START

@@ -119,10 +119,3 @@ class ReviewQueries:
             cur = await conn.execute(
                 "DELETE FROM review_batches WHERE status = 'claimed' AND lease_until <= ?", (iso(now),))
             return cur.rowcount
-
-    async def batches_for(self, member_id: str) -> list[tuple[date, str, int]]:
-        async with self.db.reading() as conn:
-            cur = await conn.execute(
-                "SELECT local_date, status, cards FROM review_batches WHERE member_id = ? ORDER BY local_date", (member_id,))
-            rows = await cur.fetchall()
-        return [(date.fromisoformat(r[0]), r[1], int(r[2])) for r in rows]
