@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from bot.cli import main
 from bot.clock import FixedClock
 from bot.content.loader import load_library
 from bot.scheduling.models import Schedule, ScheduleSpec
@@ -27,6 +28,21 @@ def pack(tmp_path):  # type: ignore[no-untyped-def]
 def library(pack):  # type: ignore[no-untyped-def]
     """Six drills, two per tier, so rotation and 'pack used up' are quick to reach."""
     return load_library([pack])
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch, pack, capsys):  # type: ignore[no-untyped-def]
+    """Run the CLI on a temp database with our small pack only (no .env from the developer)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SAGA_DRILLS_DB", str(tmp_path / "cli.db"))
+    monkeypatch.setattr("bot.runtime.pack_folders", lambda settings: [pack])
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
 
 
 @pytest.fixture

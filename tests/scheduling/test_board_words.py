@@ -75,20 +75,6 @@ async def test_members_cannot_set_the_board_and_a_channel_needs_a_schedule_first
     assert await service.ticker.store.schedules() == []
 
 
-@pytest.fixture
-def cli(tmp_path, monkeypatch, pack, capsys):  # type: ignore[no-untyped-def]
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SAGA_DRILLS_DB", str(tmp_path / "cli.db"))
-    monkeypatch.setattr("bot.runtime.pack_folders", lambda settings: [pack])
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 ADD = ("schedule", "add", "--platform", "slack", "--channel", "C1", "--at", "09:30", "--tz", "Europe/Berlin")
 
 

@@ -6,22 +6,6 @@ import json
 
 import pytest
 
-from bot.cli import main
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch, pack, capsys):  # type: ignore[no-untyped-def]
-    """Run the CLI on a temp database with our small pack only (no .env from the developer)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SAGA_DRILLS_DB", str(tmp_path / "cli.db"))
-    monkeypatch.setattr("bot.runtime.pack_folders", lambda settings: [pack])
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.mark.parametrize(("flag", "value", "message"), [
