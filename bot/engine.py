@@ -28,7 +28,7 @@ from bot.messages import (
     TierProgress,
 )
 from bot.store import AnswerRecord, CardState, Delivery, MemberRow, MemberSnapshot, Store, new_id
-from bot.streaks import STREAK_HORIZON, streak
+from bot.streaks import STREAK_HORIZON
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,7 @@ class Engine:
         due = sorted((c for c in cards.values() if srs.is_due(c, now) and self._active(c.drill_id)), key=lambda c: c.due)
         if due:
             return self.library.drills[due[0].drill_id], "review", due[0].due
-        level, _ = self._standing(cards, now)
-        target = altitude.target_tier(level)
+        target = altitude.target_tier(self._level(cards, now))
         unseen = [d for d in self.library.active if d.id not in cards]
         # Prefer the target tier, then the tiers above it, then the ones below.
         ranked = sorted({d.tier for d in unseen}, key=lambda t: (t.rank < target.rank, abs(t.rank - target.rank)))
@@ -170,29 +169,25 @@ class Engine:
 
     def _stats_from(self, row: MemberRow, snapshot: MemberSnapshot) -> StatsView:
         now = self.clock.now()
-        cards = snapshot.cards
-        level, tiers = self._standing(cards, now)
+        current = standing.compute(snapshot.cards.values(), snapshot.recent, answered=snapshot.answered,
+                                   library=self.library, now=now, hold=self.rules.hold, zone=self.zone(row).key,
+                                   generation=self.library.generation)
+        level, line = self._altitude_line(current)
         return StatsView(
-            display_name=row.display_name or row.user_id, level=level, tiers=tuple(tiers),
-            progress_line=altitude.progress_line(list(tiers), level, threshold=self.rules.mastery, orbit=self.rules.orbit),
-            streak_days=streak(snapshot.recent, now, self.zone(row)), answered=snapshot.answered, correct=snapshot.correct,
-            reviews_due=sum(1 for c in cards.values() if srs.is_due(c, now) and self._active(c.drill_id)),
+            display_name=row.display_name or row.user_id, level=level, tiers=self._tiers(current),
+            progress_line=line, streak_days=current.streak(now), answered=snapshot.answered, correct=snapshot.correct,
+            reviews_due=sum(1 for c in snapshot.cards.values() if srs.is_due(c, now) and self._active(c.drill_id)),
             paused_until=self._local(row.paused_until, row).strftime("%Y-%m-%d") if row.paused_until and row.paused_until > now else None,
         )
 
-    def _progress(self, cards: dict[str, CardState], now: datetime) -> list[TierProgress]:
-        totals = self.library.tier_totals()
-        held = dict.fromkeys(totals, 0)
-        for card in cards.values():
-            drill = self.library.get(card.drill_id)
-            if drill is not None and not drill.retracted and srs.holds(card, now, min_retrievability=self.rules.hold):
-                held[drill.tier] += 1
-        return [TierProgress(tier=tier.value, held=held[tier], total=total) for tier, total in totals.items()]
+    def _level(self, cards: dict[str, CardState], now: datetime) -> Level:
+        current = standing.compute(cards.values(), (), answered=0, library=self.library, now=now,
+                                   hold=self.rules.hold, zone="UTC", generation=self.library.generation)
+        return self._altitude_line(current)[0]
 
-    def _standing(self, cards: dict[str, CardState], now: datetime) -> tuple[Level, list[TierProgress]]:
-        tiers = self._progress(cards, now)
-        mastery = {Tier(t.tier): t.mastery for t in tiers}
-        return altitude.level_for(mastery, threshold=self.rules.mastery, orbit=self.rules.orbit), tiers
+    def _tiers(self, current: standing.Standing) -> tuple[TierProgress, ...]:
+        totals = self.library.tier_totals()
+        return tuple(TierProgress(tier=t.value, held=current.held[t], total=totals[t]) for t in Tier)
 
     def _standing_after(self, row: MemberRow, snapshot: MemberSnapshot, answer: AnswerRecord, *, duplicate: bool,
                         now: datetime) -> standing.Standing:
@@ -216,11 +211,10 @@ class Engine:
 
     def _altitude_line(self, current: standing.Standing) -> tuple[Level, str]:
         """Level and progress line for held counts; a handful of distinct counts cover a team."""
-        totals = self.library.tier_totals()
         key = (self.library.generation, *(current.held[t] for t in Tier))
         found = self._lines.get(key)
         if found is None:
-            tiers = [TierProgress(tier=t.value, held=current.held[t], total=totals[t]) for t in Tier]
+            tiers = list(self._tiers(current))
             level = altitude.level_for({Tier(t.tier): t.mastery for t in tiers}, threshold=self.rules.mastery,
                                        orbit=self.rules.orbit)
             found = (level, altitude.progress_line(tiers, level, threshold=self.rules.mastery, orbit=self.rules.orbit))

@@ -5,7 +5,7 @@ card and every recent answer; after one new answer only one card changed, and ti
 matters when a held card's retention falls through the threshold. So the engine keeps a
 Standing per member and advances it with the one new card, and recomputes in full when the
 snapshot moved by more than that answer, the library changed, or a held card may have lapsed.
-`stats` always recomputes; a test keeps both paths equal over random histories.
+`stats` always computes in full (`compute`); a test keeps both paths equal over random histories.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import srs
+from bot import srs, streaks
 from bot.content.loader import Library
 from bot.content.models import Tier
 from bot.store import CardState
@@ -37,8 +37,7 @@ class Standing:
 
     def streak(self, now: datetime) -> int:
         """The streak as people see it: alive while the latest answer is from today or yesterday."""
-        today = now.astimezone(ZoneInfo(self.zone)).date()
-        return self.run_len if self.run_end is not None and today - self.run_end <= timedelta(days=1) else 0
+        return streaks.alive(self.run_end, self.run_len, now.astimezone(ZoneInfo(self.zone)).date())
 
 
 def _safe_until(card: CardState, hold: float) -> datetime:
@@ -66,14 +65,7 @@ def compute(cards: Iterable[CardState], recent: Iterable[datetime], *, answered:
             ids.add(card.drill_id)
             until = min(until, _safe_until(card, hold))
     tz = ZoneInfo(zone)
-    run_end, run_len = None, 0
-    for day in sorted({t.astimezone(tz).date() for t in recent}, reverse=True):
-        if run_end is None:
-            run_end, run_len = day, 1
-        elif day == run_end - timedelta(days=run_len):
-            run_len += 1
-        else:
-            break
+    run_end, run_len = streaks.latest_run(recent, tz, until=now.astimezone(tz).date())
     return Standing(answered=answered, held=held, held_ids=frozenset(ids), valid_until=until, run_end=run_end,
                     run_len=run_len, zone=zone, generation=generation)
 
