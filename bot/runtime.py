@@ -8,7 +8,7 @@ import importlib
 import logging
 import pkgutil
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,7 +70,7 @@ class App:
         await self.store.close()
 
 
-async def serve(app: App, adapter_names: Sequence[str], *, on_ready: Callable[[], Awaitable[None]] | None = None) -> int:
+async def serve(app: App, adapter_names: Sequence[str]) -> int:
     """Connect every adapter, start services, listen until a signal or every listener ends."""
     from adapters import create_adapter
 
@@ -89,8 +89,6 @@ async def serve(app: App, adapter_names: Sequence[str], *, on_ready: Callable[[]
             log.info("%s adapter connected", adapter.name)
         for service in app.services:
             await service.start(app)
-        if on_ready:
-            await on_ready()
         listeners.extend(asyncio.create_task(a.listen(), name=f"listen-{a.name}") for a in adapters)
         stopper = asyncio.create_task(stop.wait(), name="signal")
         pending = set(listeners)
