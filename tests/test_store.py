@@ -79,6 +79,50 @@ async def test_two_processes_answering_at_once_count_once(tmp_path: Path) -> Non
         await b.close()
 
 
+async def test_snapshot_sees_what_another_process_wrote(tmp_path: Path) -> None:
+    """The member's snapshot is cached between answers; a write by another connection must show."""
+    path = tmp_path / "shared.db"
+    a, b = await SqliteStore.open(path), await SqliteStore.open(path)
+    try:
+        member = await a.ensure_member(ALICE, now=T0)
+        d1 = await _delivery(a, member.id)
+        d2 = Delivery(id=new_id(), drill_id="d2", kind="on_demand", member_id=member.id, platform="slack", space="T1",
+                      option_order=(0, 1, 2, 3), created_at=T0)
+        await b.create_delivery(d2)
+        d3 = await _delivery(a, member.id)
+        first = await a.record_answer(_answer(d1, member.id, 0, True), srs.review)
+        assert first.snapshot.answered == 1
+        await b.record_answer(_answer(d2, member.id, 0, False, at=T0 + timedelta(minutes=1)), srs.review)
+        third = await a.record_answer(_answer(d3, member.id, 0, True, at=T0 + timedelta(minutes=2)), srs.review)
+        assert third.snapshot.answered == 3 and third.snapshot.correct == 2
+        assert set(third.snapshot.cards) == {"d1", "d2"}
+        assert not third.snapshot.cards["d2"].last_correct, "the card written by the other process"
+        assert third.snapshot.cards["d1"].reviews == 2, "d1's second review built on the first"
+        assert (await a.member_snapshot(member.id, since=T0 - timedelta(days=1))).answered == 3
+        await b.record_answer(_answer(await _delivery(b, member.id), member.id, 0, True,
+                                      at=T0 + timedelta(minutes=3)), srs.review)
+        stats = await a.member_snapshot(member.id, since=T0 - timedelta(days=1))
+        assert stats.answered == 4 and len(stats.recent) == 4
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_batch_that_fails_midway_leaves_no_rows_and_no_cached_state(store: SqliteStore, db_path: Path) -> None:
+    member = await store.ensure_member(ALICE, now=T0)
+    d = await _delivery(store, member.id)
+
+    def broken_review(card, answer):
+        raise RuntimeError("review failed")
+
+    with pytest.raises(RuntimeError, match="review failed"):
+        await store.record_answer(_answer(d, member.id, 0, True), broken_review)
+    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 0
+    result = await store.record_answer(_answer(d, member.id, 1, False), srs.review)
+    assert not result.duplicate and result.snapshot.answered == 1 and result.snapshot.correct == 0
+    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 1
+
+
 async def test_many_members_on_one_channel_delivery(store: SqliteStore, db_path: Path) -> None:
     d = await _delivery(store)
     members = [await store.ensure_member(MemberRef(platform="slack", space="T1", user_id=f"U{i}"), now=T0) for i in range(50)]

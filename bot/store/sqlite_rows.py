@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import iso, parse_iso
-from bot.store import CardState, Delivery, MemberRow, StoreError
+from bot.store import AnswerRecord, CardState, Delivery, MemberRow, StoreError
 
 
 def dt(value: str | None) -> datetime | None:
@@ -35,6 +35,16 @@ def card_params(card: CardState) -> tuple[Any, ...]:
         iso(card.due), iso(card.last_review) if card.last_review else None, int(card.last_correct),
         card.reviews, card.lapses,
     )
+
+
+def answer_params(answer_id: str, rec: AnswerRecord) -> tuple[Any, ...]:
+    return (answer_id, rec.delivery_id, rec.member_id, rec.drill_id, rec.option_index, int(rec.correct),
+            iso(rec.answered_at))
+
+
+def rows_of(count: int, width: int) -> str:
+    """`(?, ?), (?, ?)` for a multi-row VALUES: one statement (one step of the engine) per batch."""
+    return ", ".join(["(" + ", ".join("?" * width) + ")"] * count)
 
 
 def marks(values: Sequence[Any]) -> str:

@@ -1,14 +1,15 @@
-"""Member snapshots for stats lines: read in three queries, cached while the answer count agrees."""
+"""Member snapshots for stats lines: read once, then kept in step with this process's own writes."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.clock import iso, parse_iso
-from bot.store import CardState, MemberSnapshot
+from bot.store import AnswerRecord, CardState, MemberSnapshot
 from bot.store.sqlite_rows import card_from, marks
 
 # Members whose stats stay cached (least recently answering dropped first); ~50 KB each at most.
@@ -16,61 +17,102 @@ SNAPSHOT_CACHE = 5000
 
 
 class SnapshotCache:
-    """What every feedback needs of a member, without re-reading their whole history each time."""
+    """What every feedback needs of a member, without re-reading their whole history each time.
+
+    A cached snapshot is trusted while no other connection has committed to the file since it
+    was last confirmed: SQLite's `PRAGMA data_version` changes exactly then (our own commits do
+    not change it). When it has changed, each cached member is confirmed once by comparing their
+    answer count (answers only ever grow; cards change only with an answer, and forget-me drops
+    the count to zero), and re-read when it differs.
+    """
 
     def __init__(self, size: int = SNAPSHOT_CACHE) -> None:
         self.size = size
         self._cache: OrderedDict[str, MemberSnapshot] = OrderedDict()
+        self._confirmed: dict[str, int] = {}  # member -> epoch in which the cache was last confirmed
+        self._epoch = 0
+        self._data_version: int | None = None
 
     def forget(self, member_id: str) -> None:
         self._cache.pop(member_id, None)
+        self._confirmed.pop(member_id, None)
 
-    async def fresh(self, conn: Any, members: Sequence[str], since: datetime,
-                    new_answers: Sequence[tuple[Any, ...]] = (), cards: dict[tuple[str, str], CardState] | None = None,
-                    ) -> dict[str, MemberSnapshot]:
-        """Snapshots from the cache where the database agrees, re-read where it does not.
-
-        Answers only ever grow, and cards change only with a new answer, so a member whose
-        answer count in the database equals the cached count plus this batch's new answers is
-        unchanged elsewhere (another process would have added answers). One grouped COUNT per
-        batch replaces re-reading every card and answer time of every member.
-        """
-        added: dict[str, list[tuple[Any, ...]]] = {}
-        for a in new_answers:
-            added.setdefault(a[2], []).append(a)
-        rows = await conn.execute_fetchall(
-            f"SELECT member_id, COUNT(*) FROM answers WHERE member_id IN ({marks(members)}) GROUP BY member_id",
-            tuple(members),
-        )
-        counts = {r[0]: int(r[1]) for r in rows}
+    async def load(self, conn: Any, members: Sequence[str], *, since: datetime) -> dict[str, MemberSnapshot]:
+        """The members' snapshots as the database holds them now (inside the caller's transaction)."""
+        [(version,)] = await conn.execute_fetchall("PRAGMA data_version")
+        if version != self._data_version:
+            self._data_version, self._epoch = version, self._epoch + 1
         out: dict[str, MemberSnapshot] = {}
-        stale = []
+        unsure: list[str] = []
+        missing: list[str] = []
         for m in members:
             cached = self._cache.get(m)
-            mine = added.get(m, [])
-            if cached is None or cached.answered + len(mine) != counts.get(m, 0):
-                stale.append(m)
-                continue
-            by_drill = dict(cached.cards)
-            for a in mine:
-                by_drill[a[3]] = (cards or {})[(m, a[3])]
-            out[m] = MemberSnapshot(
-                member_id=m, cards=by_drill, answered=cached.answered + len(mine),
-                correct=cached.correct + sum(a[5] for a in mine),
-                recent=tuple(t for t in cached.recent if t >= since) + tuple(parse_iso(a[6]) for a in mine),
+            if cached is None:
+                missing.append(m)
+            elif self._confirmed.get(m) == self._epoch:
+                out[m] = trimmed(cached, since)
+            else:
+                unsure.append(m)
+        if unsure:
+            rows = await conn.execute_fetchall(
+                f"SELECT member_id, COUNT(*) FROM answers WHERE member_id IN ({marks(unsure)}) GROUP BY member_id",
+                tuple(unsure),
             )
-        if stale:
-            out.update(await read_snapshots(conn, stale, since))
-        for m, snap in out.items():
+            counts = {r[0]: int(r[1]) for r in rows}
+            for m in unsure:
+                cached = self._cache[m]
+                if cached.answered == counts.get(m, 0):
+                    out[m] = trimmed(cached, since)
+                else:
+                    missing.append(m)
+        if missing:
+            out.update(await read_snapshots(conn, missing, since))
+        return out
+
+    @property
+    def epoch(self) -> int:
+        """Read it right after `load`, inside the same transaction, and hand it to `keep`."""
+        return self._epoch
+
+    def keep(self, snapshots: Mapping[str, MemberSnapshot], *, epoch: int) -> None:
+        """Remember snapshots the database holds since a commit in `epoch`; call only after it committed.
+
+        If another connection committed in between, the epoch has moved on and these snapshots
+        will be confirmed by count before they are trusted.
+        """
+        for m, snap in snapshots.items():
             self._cache[m] = snap
             self._cache.move_to_end(m)
+            self._confirmed[m] = epoch
         while len(self._cache) > self.size:
-            self._cache.popitem(last=False)
-        return out
+            dropped, _ = self._cache.popitem(last=False)
+            self._confirmed.pop(dropped, None)
+
+
+def trimmed(snap: MemberSnapshot, since: datetime) -> MemberSnapshot:
+    """The snapshot without answer times before `since` (they are kept sorted, so this is cheap)."""
+    if not snap.recent or snap.recent[0] >= since:
+        return snap
+    return snap.model_copy(update={"recent": snap.recent[bisect_left(snap.recent, since):]})
+
+
+def with_answer(snap: MemberSnapshot, answer: AnswerRecord, card: CardState) -> MemberSnapshot:
+    """The snapshot after one new answer and the card it produced."""
+    recent = snap.recent
+    if recent and answer.answered_at < recent[-1]:  # a clock behind ours: keep the order
+        ordered = list(recent)
+        insort(ordered, answer.answered_at)
+        recent = tuple(ordered)
+    else:
+        recent = (*recent, answer.answered_at)
+    return MemberSnapshot(
+        member_id=snap.member_id, cards={**snap.cards, card.drill_id: card}, answered=snap.answered + 1,
+        correct=snap.correct + answer.correct, recent=recent,
+    )
 
 
 async def read_snapshots(conn: Any, members: Sequence[str], since: datetime) -> dict[str, MemberSnapshot]:
-    """Cards, counts and recent answer times for several members in three queries."""
+    """Cards, counts and recent answer times (sorted) for several members in three queries."""
     placeholders = marks(members)
     cards: dict[str, dict[str, CardState]] = {m: {} for m in members}
     for row in await conn.execute_fetchall(f"SELECT * FROM review_cards WHERE member_id IN ({placeholders})", tuple(members)):
@@ -92,6 +134,6 @@ async def read_snapshots(conn: Any, members: Sequence[str], since: datetime) -> 
         recent[row[0]].append(parse_iso(row[1]))
     return {
         m: MemberSnapshot(member_id=m, cards=cards[m], answered=counts[m][0], correct=counts[m][1],
-                          recent=tuple(recent[m]))
+                          recent=tuple(sorted(recent[m])))
         for m in members
     }

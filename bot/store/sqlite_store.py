@@ -25,19 +25,20 @@ from bot.store import (
     new_id,
 )
 from bot.store.database import SqliteDatabase
-from bot.store.sqlite_rows import card_from, card_params, delivery_from, marks, member_from
-from bot.store.sqlite_snapshots import SnapshotCache
+from bot.store.sqlite_rows import answer_params, card_from, card_params, delivery_from, marks, member_from, rows_of
+from bot.store.sqlite_snapshots import SnapshotCache, with_answer
 from bot.streaks import STREAK_HORIZON
 
 log = logging.getLogger(__name__)
 
-# SQLite allows 32,766 bound variables per statement; a batch binds four per answer in reads.
+# SQLite (3.32 and later, as RETURNING needs 3.35) binds at most 32,766 variables per statement;
+# a batch writes its answers in one multi-row INSERT of 7 each and its cards in one of 11 each.
 MAX_BATCH = 500
 
 _UPSERT_CARD = """
 INSERT INTO review_cards (member_id, drill_id, state, step, stability, difficulty, due, last_review,
                           last_correct, reviews, lapses)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES {rows}
 ON CONFLICT (member_id, drill_id) DO UPDATE SET
     state = excluded.state, step = excluded.step, stability = excluded.stability,
     difficulty = excluded.difficulty, due = excluded.due, last_review = excluded.last_review,
@@ -219,59 +220,54 @@ class SqliteStore:
                     item.future.set_result(result)
 
     async def _write_batch(self, batch: Sequence[_Pending]) -> list[RecordResult]:
-        keys = {(p.record.delivery_id, p.record.member_id) for p in batch}
-        deliveries = sorted({k[0] for k in keys})
-        members = sorted({k[1] for k in keys})
-        drills = sorted({p.record.drill_id for p in batch})
+        members = sorted({p.record.member_id for p in batch})
+        since = min(p.record.answered_at for p in batch) - STREAK_HORIZON
+        ids = [self._answer_id() for _ in batch]
         async with self.db.transaction() as conn:
-            existing: dict[tuple[str, str], AnswerRecord] = {}
-            # execute_fetchall is one hop to the database thread instead of two.
-            rows = await conn.execute_fetchall(
-                f"SELECT delivery_id, member_id, drill_id, option_index, correct, answered_at FROM answers "
-                f"WHERE delivery_id IN ({marks(deliveries)}) AND member_id IN ({marks(members)})",
-                (*deliveries, *members),
-            )
-            for row in rows:
-                key = (row["delivery_id"], row["member_id"])
-                if key in keys:
-                    existing[key] = AnswerRecord(
-                        delivery_id=row["delivery_id"], member_id=row["member_id"], drill_id=row["drill_id"],
-                        option_index=row["option_index"], correct=bool(row["correct"]),
-                        answered_at=parse_iso(row["answered_at"]),
-                    )
+            snapshots = await self._snapshots.load(conn, members, since=since)
+            epoch = self._snapshots.epoch
+            # The unique key decides which answer counts, against other processes too; RETURNING
+            # names the rows that went in, so the common case needs no read before the write.
+            inserted = {row[0] for row in await conn.execute_fetchall(
+                f"INSERT INTO answers (id, delivery_id, member_id, drill_id, option_index, correct, answered_at) "
+                f"VALUES {rows_of(len(batch), 7)} ON CONFLICT (delivery_id, member_id) DO NOTHING RETURNING id",
+                [v for p, answer_id in zip(batch, ids) for v in answer_params(answer_id, p.record)],
+            )}
+            repeats = [p.record for p, answer_id in zip(batch, ids) if answer_id not in inserted]
+            firsts = await self._first_answers(conn, repeats) if repeats else {}
             cards: dict[tuple[str, str], CardState] = {}
-            rows = await conn.execute_fetchall(
-                f"SELECT * FROM review_cards WHERE member_id IN ({marks(members)}) AND drill_id IN ({marks(drills)})",
-                (*members, *drills),
-            )
-            for row in rows:
-                cards[(row["member_id"], row["drill_id"])] = card_from(row)
-
             results: list[tuple[AnswerRecord, bool]] = []
-            new_answers: list[tuple[Any, ...]] = []
-            for item in batch:
+            for item, answer_id in zip(batch, ids):
                 rec = item.record
-                key = (rec.delivery_id, rec.member_id)
-                if key in existing:
-                    results.append((existing[key], True))
+                if answer_id not in inserted:
+                    results.append((firsts[(rec.delivery_id, rec.member_id)], True))
                     continue
-                existing[key] = rec
-                card_key = (rec.member_id, rec.drill_id)
-                cards[card_key] = item.review(cards.get(card_key), rec)
-                new_answers.append((self._answer_id(), rec.delivery_id, rec.member_id, rec.drill_id, rec.option_index,
-                                    int(rec.correct), iso(rec.answered_at)))
+                snap = snapshots[rec.member_id]
+                card = cards[(rec.member_id, rec.drill_id)] = item.review(snap.cards.get(rec.drill_id), rec)
+                snapshots[rec.member_id] = with_answer(snap, rec, card)
                 results.append((rec, False))
-            if new_answers:
-                await conn.executemany(
-                    """INSERT INTO answers (id, delivery_id, member_id, drill_id, option_index, correct, answered_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, member_id) DO NOTHING""",
-                    new_answers,
-                )
-                touched = {(a[2], a[3]) for a in new_answers}
-                await conn.executemany(_UPSERT_CARD, [card_params(cards[k]) for k in sorted(touched)])
-            since = min(p.record.answered_at for p in batch) - STREAK_HORIZON
-            snapshots = await self._snapshots.fresh(conn, members, since, new_answers, cards)
+            if cards:
+                await conn.execute(_UPSERT_CARD.format(rows=rows_of(len(cards), 11)),
+                                   [v for card in cards.values() for v in card_params(card)])
+        self._snapshots.keep(snapshots, epoch=epoch)
         return [RecordResult(answer=a, duplicate=dup, snapshot=snapshots[a.member_id]) for a, dup in results]
+
+    async def _first_answers(self, conn: Any, repeats: Sequence[AnswerRecord]) -> dict[tuple[str, str], AnswerRecord]:
+        """The answers that count for these (delivery, member) keys: written earlier, elsewhere or in this batch."""
+        keys = {(r.delivery_id, r.member_id) for r in repeats}
+        deliveries, members = sorted({k[0] for k in keys}), sorted({k[1] for k in keys})
+        found: dict[tuple[str, str], AnswerRecord] = {}
+        for row in await conn.execute_fetchall(
+            f"SELECT delivery_id, member_id, drill_id, option_index, correct, answered_at FROM answers "
+            f"WHERE delivery_id IN ({marks(deliveries)}) AND member_id IN ({marks(members)})", (*deliveries, *members),
+        ):
+            key = (row["delivery_id"], row["member_id"])
+            if key in keys:
+                found[key] = AnswerRecord(
+                    delivery_id=key[0], member_id=key[1], drill_id=row["drill_id"], option_index=row["option_index"],
+                    correct=bool(row["correct"]), answered_at=parse_iso(row["answered_at"]),
+                )
+        return found
 
     async def cards_for(self, member_id: str) -> list[CardState]:
         async with self.db.reading() as conn:
@@ -281,7 +277,10 @@ class SqliteStore:
 
     async def member_snapshot(self, member_id: str, *, since: datetime) -> MemberSnapshot:
         async with self.db.reading() as conn:
-            return (await self._snapshots.fresh(conn, [member_id], since))[member_id]
+            snapshots = await self._snapshots.load(conn, [member_id], since=since)
+            epoch = self._snapshots.epoch
+        self._snapshots.keep(snapshots, epoch=epoch)
+        return snapshots[member_id]
 
     async def delivery_tally(self, delivery_id: str) -> dict[int, int]:
         async with self.db.reading() as conn:
