@@ -47,7 +47,9 @@ def to_utc(value: datetime) -> datetime:
 
 def iso(value: datetime) -> str:
     """The storage form of an instant: ISO 8601 in UTC, sortable as text."""
-    return to_utc(value).isoformat(timespec="microseconds")
+    if value.tzinfo is not timezone.utc:  # records hold UTC already; skip the conversion (answer path)
+        value = to_utc(value)
+    return value.isoformat(timespec="microseconds")
 
 
 def parse_iso(text: str) -> datetime:

@@ -211,7 +211,8 @@ class Engine:
 
     def _altitude_line(self, current: standing.Standing) -> tuple[Level, str]:
         """Level and progress line for held counts; a handful of distinct counts cover a team."""
-        key = (self.library.generation, *(current.held[t] for t in Tier))
+        held = current.held
+        key = (self.library.generation, held[Tier.junior], held[Tier.middle], held[Tier.senior])
         found = self._lines.get(key)
         if found is None:
             tiers = list(self._tiers(current))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -94,5 +94,6 @@ def advance(prev: Standing, card: CardState, answered_at: datetime, *, answered:
         ids.add(card.drill_id)
         held[tier] += 1
         until = min(until, _safe_until(card, hold))
-    return replace(prev, answered=answered, held=held, held_ids=frozenset(ids), valid_until=until,
-                   run_end=run_end, run_len=run_len)
+    # Built directly: dataclasses.replace re-reads every field and cost half of this function.
+    return Standing(answered=answered, held=held, held_ids=frozenset(ids), valid_until=until, run_end=run_end,
+                    run_len=run_len, zone=zone, generation=generation)

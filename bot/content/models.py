@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
@@ -107,8 +108,9 @@ class Drill(_Strict):
             raise ValueError("next points at the drill itself")
         return self
 
-    @property
+    @cached_property
     def best_index(self) -> int:
+        # Cached: every answer's grading and feedback asks, and a loaded drill never changes.
         return next(i for i, o in enumerate(self.options) if o.best)
 
 

@@ -105,7 +105,9 @@ def with_answer(snap: MemberSnapshot, answer: AnswerRecord, card: CardState) -> 
         recent = tuple(ordered)
     else:
         recent = (*recent, answer.answered_at)
-    return MemberSnapshot(
+    # Built from parts that are validated records already: validating again would walk every
+    # card and every recent answer time on each answer, growing with the member's history.
+    return MemberSnapshot.model_construct(
         member_id=snap.member_id, cards={**snap.cards, card.drill_id: card}, answered=snap.answered + 1,
         correct=snap.correct + answer.correct, recent=recent,
     )
