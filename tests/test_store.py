@@ -12,6 +12,7 @@ import pytest
 from bot import srs
 from bot.messages import MemberRef
 from bot.store import AnswerRecord, Delivery, StoreBusy, StoreError
+from bot.store.checkpoint import WalCheckpointer
 from bot.store.database import latest_version
 from bot.store.sqlite_store import SqliteStore, new_id
 from tests.conftest import T0
@@ -121,6 +122,32 @@ async def test_a_batch_that_fails_midway_leaves_no_rows_and_no_cached_state(stor
     result = await store.record_answer(_answer(d, member.id, 1, False), srs.review)
     assert not result.duplicate and result.snapshot.answered == 1 and result.snapshot.correct == 0
     assert _count(db_path, "SELECT COUNT(*) FROM answers") == 1
+
+
+async def test_checkpoints_copy_the_log_back_without_the_writer(store: SqliteStore, db_path: Path) -> None:
+    """The writer's COMMIT no longer checkpoints; the checkpointer's own connection does."""
+    members = [await store.ensure_member(MemberRef(platform="slack", space="T1", user_id=f"U{i}"), now=T0) for i in range(20)]
+    d = await _delivery(store)
+    await asyncio.gather(*(store.record_answer(_answer(d, m.id, 0, True), srs.review) for m in members))
+    await store.db.checkpointer.idle()
+    # immutable=1 reads the database file alone, ignoring the write-ahead log.
+    with sqlite3.connect(f"file:{db_path}?immutable=1", uri=True) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 20
+        assert conn.execute("SELECT COUNT(*) FROM review_cards").fetchone()[0] == 20
+    async with store.db.reading() as conn:
+        assert (await conn.execute_fetchall("PRAGMA wal_autocheckpoint"))[0][0] == 0
+
+
+async def test_a_failing_checkpoint_is_logged_and_answers_still_count(store: SqliteStore, db_path: Path, tmp_path: Path,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    await store.db.checkpointer.close()
+    store.db.checkpointer = WalCheckpointer(tmp_path)  # a folder: it cannot be opened as a database
+    member = await store.ensure_member(ALICE, now=T0)
+    d = await _delivery(store, member.id)
+    result = await store.record_answer(_answer(d, member.id, 0, True), srs.review)
+    await store.db.checkpointer.idle()
+    assert not result.duplicate and _count(db_path, "SELECT COUNT(*) FROM answers") == 1
+    assert "checkpoint of" in caplog.text and "failed" in caplog.text
 
 
 async def test_many_members_on_one_channel_delivery(store: SqliteStore, db_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.store import StoreBusy, StoreError
+from bot.store.checkpoint import WalCheckpointer
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class SqliteDatabase:
         self.path = path
         self.conn = conn
         self._lock = asyncio.Lock()
+        self.checkpointer = WalCheckpointer(path)
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteDatabase:
@@ -97,8 +99,11 @@ class SqliteDatabase:
             # loss can drop the last transactions. That is the trade every SQLite bot makes.
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
+            # Checkpoints run on a connection of their own (see WalCheckpointer), not inside a COMMIT.
+            await conn.execute("PRAGMA wal_autocheckpoint = 0")
             await db._migrate()
         except BaseException:
+            await db.checkpointer.close()
             await conn.close()
             raise
         return db
@@ -134,6 +139,7 @@ class SqliteDatabase:
                 await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
                 await self.conn.execute("COMMIT")
+                self.checkpointer.committed()
             except BaseException as exc:
                 await asyncio.shield(self._rollback_if_open())
                 if isinstance(exc, sqlite3.OperationalError):
@@ -169,6 +175,7 @@ class SqliteDatabase:
                 await dest.close()
 
     async def close(self) -> None:
+        await self.checkpointer.close()
         await self.conn.close()
 
 
