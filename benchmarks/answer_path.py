@@ -2,9 +2,15 @@
 
 Prints answers/s and p50/p99 latency of `Engine.answer` with N members answering concurrently,
 then a raw sqlite3 baseline in the same run (one INSERT and COMMIT per answer, WAL,
-synchronous=NORMAL) and the ratio engine / raw.
+synchronous=NORMAL) and the ratio engine / raw. Each repetition is a fresh database and both
+measurements; the summary is the median over repetitions, because on a shared 2-core machine a
+single run swings by a quarter either way.
 
-    .venv/bin/python benchmarks/answer_path.py [--members 200] [--rounds 10]
+The engine runs as `saga-drills run` serves: the store and engine open, then
+`bot.runtime.tune_interpreter()` (GIL switch interval, startup objects frozen), then the
+answering. `--default-interpreter` skips that step to show what it is worth.
+
+    .venv/bin/python benchmarks/answer_path.py [--members 200] [--rounds 10] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import argparse
 import asyncio
 import random
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -23,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.content.loader import builtin_pack, load_library  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.messages import DrillCard, MemberRef  # noqa: E402
+from bot.runtime import tune_interpreter  # noqa: E402
 from bot.store.sqlite_store import SqliteStore  # noqa: E402
 
 
@@ -31,10 +39,12 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def engine_run(path: Path, members: int, rounds: int) -> tuple[float, list[float], int, float]:
+async def engine_run(path: Path, members: int, rounds: int, *, tuned: bool) -> tuple[float, list[float], int, float]:
     """Deal every member `rounds` drills first, then time the answering alone, all members at once."""
     store = await SqliteStore.open(path)
     engine = Engine(store, load_library([builtin_pack()]), rng=random.Random(1))
+    if tuned:
+        tune_interpreter()
     refs = [MemberRef(platform="bench", space="S", user_id=f"U{i}", display_name=f"m{i}") for i in range(members)]
     dealt: dict[str, list[DrillCard]] = {r.key: [] for r in refs}
     deal_start = time.perf_counter()
@@ -82,19 +92,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions; the summary is their median")
+    parser.add_argument("--default-interpreter", action="store_true", help="skip bot.runtime.tune_interpreter()")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        elapsed, lat, answered, deal_rate = asyncio.run(engine_run(Path(tmp) / "engine.db", args.members, args.rounds))
-        # Concurrent calls overlap, so throughput is answers over the wall time of the answering.
-        engine_rate = answered / elapsed
-        raw_total, raw_lat = raw_run(Path(tmp) / "raw.db", answered)
-        raw_rate = answered / raw_total
     ms = 1000
-    print(f"members={args.members} answering concurrently, {args.rounds} answers each = {answered} answers")
-    print(f"engine answer path: {engine_rate:,.0f} answers/s  p50 {pct(lat, .5) * ms:.2f} ms  p99 {pct(lat, .99) * ms:.2f} ms")
-    print(f"raw sqlite3 (INSERT+COMMIT each): {raw_rate:,.0f} answers/s  p50 {pct(raw_lat, .5) * ms:.3f} ms  p99 {pct(raw_lat, .99) * ms:.3f} ms")
-    print(f"ratio engine/raw: {engine_rate / raw_rate:.2f}  (target >= 0.5; p99 target < 20 ms)")
-    print(f"(setup: dealing drills ran at {deal_rate:,.0f} deliveries/s, one transaction each)")
+    runs = []
+    print(f"members={args.members} answering concurrently, {args.rounds} answers each, {args.repeat} repetitions"
+          f"{' (default interpreter settings)' if args.default_interpreter else ''}")
+    for i in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            elapsed, lat, answered, deal_rate = asyncio.run(
+                engine_run(Path(tmp) / "engine.db", args.members, args.rounds, tuned=not args.default_interpreter))
+            # Concurrent calls overlap, so throughput is answers over the wall time of the answering.
+            engine_rate = answered / elapsed
+            raw_total, raw_lat = raw_run(Path(tmp) / "raw.db", answered)
+            raw_rate = answered / raw_total
+        run = (engine_rate, pct(lat, .5) * ms, pct(lat, .99) * ms, raw_rate, engine_rate / raw_rate)
+        runs.append(run)
+        print(f"  #{i + 1}: engine {run[0]:,.0f} answers/s  p50 {run[1]:.2f} ms  p99 {run[2]:.2f} ms  |  "
+              f"raw sqlite3 (INSERT+COMMIT each) {run[3]:,.0f} answers/s  p50 {pct(raw_lat, .5) * ms:.3f} ms  |  "
+              f"ratio {run[4]:.2f}  (dealing ran at {deal_rate:,.0f} deliveries/s)")
+    rate, p50, p99, raw, ratio = (statistics.median(r[k] for r in runs) for k in range(5))
+    print(f"median: engine answer path {rate:,.0f} answers/s  p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+    print(f"median: raw sqlite3 {raw:,.0f} answers/s")
+    print(f"median ratio engine/raw: {ratio:.2f}  (target >= 0.5; p99 target < 20 ms)")
+
 
 if __name__ == "__main__":
     main()

@@ -64,6 +64,7 @@ async def test_run_without_adapter_flags_serves_slack_and_discord_together(tmp_p
             await discord.stop()
     logged = "".join(stderr)
     assert "slack adapter connected" in logged and "discord adapter connected" in logged, logged
+    assert "serving: GIL switch interval 0.5 ms" in logged, "serve() tunes the interpreter once it has started"
     assert "Traceback" not in logged and BOT_TOKEN not in logged and DISCORD_TOKEN not in logged
 
     export = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "export", cwd=tmp_path, env=env,

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from bot.clock import iso, parse_iso
 from bot.messages import MemberRef
@@ -25,63 +22,31 @@ from bot.store import (
     new_id,
 )
 from bot.store.database import SqliteDatabase
-from bot.store.sqlite_rows import answer_params, card_from, card_params, delivery_from, marks, member_from, rows_of
-from bot.store.sqlite_snapshots import SnapshotCache, with_answer
-from bot.streaks import STREAK_HORIZON
+from bot.store.sqlite_answers import AnswerWriter
+from bot.store.sqlite_rows import card_from, delivery_from, member_from
+from bot.store.sqlite_snapshots import SnapshotCache
 
 log = logging.getLogger(__name__)
 
-# SQLite (3.32 and later, as RETURNING needs 3.35) binds at most 32,766 variables per statement;
-# a batch writes its answers in one multi-row INSERT of 7 each and its cards in one of 11 each.
-MAX_BATCH = 500
-
-_UPSERT_CARD = """
-INSERT INTO review_cards (member_id, drill_id, state, step, stability, difficulty, due, last_review,
-                          last_correct, reviews, lapses)
-VALUES {rows}
-ON CONFLICT (member_id, drill_id) DO UPDATE SET
-    state = excluded.state, step = excluded.step, stability = excluded.stability,
-    difficulty = excluded.difficulty, due = excluded.due, last_review = excluded.last_review,
-    last_correct = excluded.last_correct, reviews = excluded.reviews, lapses = excluded.lapses
-"""
-
-
-class _Pending:
-    __slots__ = ("record", "review", "future")
-
-    def __init__(self, record: AnswerRecord, review: ReviewFn, future: asyncio.Future[RecordResult]) -> None:
-        self.record, self.review, self.future = record, review, future
-
 
 class SqliteStore:
-    """The Store protocol on one SQLite file.
-
-    Answers are written by group commit: while one transaction runs, new answers queue, and
-    the next transaction takes them all. Each caller still waits for its own COMMIT, so an
-    acknowledged answer is a durable one; under load, one fsync serves many members.
-    """
+    """The Store protocol on one SQLite file; answers go through the group commit of AnswerWriter."""
 
     def __init__(self, db: SqliteDatabase) -> None:
         self.db = db
-        self._pending: list[_Pending] = []
-        self._flusher: asyncio.Task[None] | None = None
         self._deliveries: dict[str, Delivery] = {}
         # Rows this process wrote, keyed by member id: the answer path needs only id and zone,
         # which only this member's own events change. Flags are re-read where they matter.
         self._members: dict[str, MemberRow] = {}
         self._snapshots = SnapshotCache()
-        # Answer ids: a random per-process prefix and a counter. Unique across processes like a
-        # random id, but without an os.urandom call per answer (it showed up on the hot path).
-        self._id_prefix = new_id(9)
-        self._id_counter = itertools.count()
+        self._answers = AnswerWriter(db, self._snapshots)
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStore:
         return cls(await SqliteDatabase.open(path))
 
     async def close(self) -> None:
-        if self._flusher:
-            await asyncio.gather(self._flusher, return_exceptions=True)
+        await self._answers.drain()
         await self.db.close()
 
     async def backup(self, path: Path) -> None:
@@ -194,80 +159,8 @@ class SqliteStore:
         self._deliveries.pop(delivery_id, None)
 
     # -- answers ---------------------------------------------------------------------------
-    def _answer_id(self) -> str:
-        return f"{self._id_prefix}.{next(self._id_counter):x}"
-
     async def record_answer(self, record: AnswerRecord, review: ReviewFn) -> RecordResult:
-        future: asyncio.Future[RecordResult] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(record, review, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
-        return await future
-
-    async def _flush(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            try:
-                results = await self._write_batch(batch)
-            except Exception as exc:  # every waiter learns of the failure; nothing half-written
-                log.warning("answer batch of %d failed: %s", len(batch), exc)
-                for item in batch:
-                    if not item.future.done():
-                        item.future.set_exception(exc)
-                continue
-            for item, result in zip(batch, results):
-                if not item.future.done():
-                    item.future.set_result(result)
-
-    async def _write_batch(self, batch: Sequence[_Pending]) -> list[RecordResult]:
-        members = sorted({p.record.member_id for p in batch})
-        since = min(p.record.answered_at for p in batch) - STREAK_HORIZON
-        ids = [self._answer_id() for _ in batch]
-        async with self.db.transaction() as conn:
-            snapshots = await self._snapshots.load(conn, members, since=since)
-            epoch = self._snapshots.epoch
-            # The unique key decides which answer counts, against other processes too; RETURNING
-            # names the rows that went in, so the common case needs no read before the write.
-            inserted = {row[0] for row in await conn.execute_fetchall(
-                f"INSERT INTO answers (id, delivery_id, member_id, drill_id, option_index, correct, answered_at) "
-                f"VALUES {rows_of(len(batch), 7)} ON CONFLICT (delivery_id, member_id) DO NOTHING RETURNING id",
-                [v for p, answer_id in zip(batch, ids) for v in answer_params(answer_id, p.record)],
-            )}
-            repeats = [p.record for p, answer_id in zip(batch, ids) if answer_id not in inserted]
-            firsts = await self._first_answers(conn, repeats) if repeats else {}
-            cards: dict[tuple[str, str], CardState] = {}
-            results: list[tuple[AnswerRecord, bool]] = []
-            for item, answer_id in zip(batch, ids):
-                rec = item.record
-                if answer_id not in inserted:
-                    results.append((firsts[(rec.delivery_id, rec.member_id)], True))
-                    continue
-                snap = snapshots[rec.member_id]
-                card = cards[(rec.member_id, rec.drill_id)] = item.review(snap.cards.get(rec.drill_id), rec)
-                snapshots[rec.member_id] = with_answer(snap, rec, card)
-                results.append((rec, False))
-            if cards:
-                await conn.execute(_UPSERT_CARD.format(rows=rows_of(len(cards), 11)),
-                                   [v for card in cards.values() for v in card_params(card)])
-        self._snapshots.keep(snapshots, epoch=epoch)
-        return [RecordResult(answer=a, duplicate=dup, snapshot=snapshots[a.member_id]) for a, dup in results]
-
-    async def _first_answers(self, conn: Any, repeats: Sequence[AnswerRecord]) -> dict[tuple[str, str], AnswerRecord]:
-        """The answers that count for these (delivery, member) keys: written earlier, elsewhere or in this batch."""
-        keys = {(r.delivery_id, r.member_id) for r in repeats}
-        deliveries, members = sorted({k[0] for k in keys}), sorted({k[1] for k in keys})
-        found: dict[tuple[str, str], AnswerRecord] = {}
-        for row in await conn.execute_fetchall(
-            f"SELECT delivery_id, member_id, drill_id, option_index, correct, answered_at FROM answers "
-            f"WHERE delivery_id IN ({marks(deliveries)}) AND member_id IN ({marks(members)})", (*deliveries, *members),
-        ):
-            key = (row["delivery_id"], row["member_id"])
-            if key in keys:
-                found[key] = AnswerRecord(
-                    delivery_id=key[0], member_id=key[1], drill_id=row["drill_id"], option_index=row["option_index"],
-                    correct=bool(row["correct"]), answered_at=parse_iso(row["answered_at"]),
-                )
-        return found
+        return await self._answers.record(record, review)
 
     async def cards_for(self, member_id: str) -> list[CardState]:
         async with self.db.reading() as conn:

@@ -1,0 +1,188 @@
+"""AnswerWriter: records answers by group commit, with Python work overlapping SQLite's."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from bot.store import AnswerRecord, CardState, MemberSnapshot, RecordResult, ReviewFn, new_id
+from bot.store.database import SqliteDatabase
+from bot.store.sqlite_rows import answer_params, card_params, marks, rows_of
+from bot.store.sqlite_snapshots import SnapshotCache, with_answer
+from bot.clock import parse_iso
+from bot.streaks import STREAK_HORIZON
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# SQLite (3.32 and later, as RETURNING needs 3.35) binds at most 32,766 variables per statement;
+# a batch writes its answers in one multi-row INSERT of 7 each and its cards in one of 11 each.
+MAX_BATCH = 500
+
+_INSERT_ANSWERS = """
+INSERT INTO answers (id, delivery_id, member_id, drill_id, option_index, correct, answered_at)
+VALUES {rows}
+ON CONFLICT (delivery_id, member_id) DO NOTHING
+RETURNING id
+"""
+
+_UPSERT_CARDS = """
+INSERT INTO review_cards (member_id, drill_id, state, step, stability, difficulty, due, last_review,
+                          last_correct, reviews, lapses)
+VALUES {rows}
+ON CONFLICT (member_id, drill_id) DO UPDATE SET
+    state = excluded.state, step = excluded.step, stability = excluded.stability,
+    difficulty = excluded.difficulty, due = excluded.due, last_review = excluded.last_review,
+    last_correct = excluded.last_correct, reviews = excluded.reviews, lapses = excluded.lapses
+"""
+
+
+class _Pending:
+    __slots__ = ("record", "review", "future", "answer_id")
+
+    def __init__(self, record: AnswerRecord, review: ReviewFn, future: asyncio.Future[RecordResult], answer_id: str) -> None:
+        self.record, self.review, self.future, self.answer_id = record, review, future, answer_id
+
+
+class AnswerWriter:
+    """Group commit: while one transaction runs, new answers queue, and the next takes them all.
+
+    Each caller still waits for its own COMMIT, so an acknowledged answer is a durable one.
+    Inside a batch, the FSRS reviews are computed while SQLite inserts the answers, and the
+    members' snapshots while it writes the cards: SQLite releases the GIL while it works, so
+    the two overlap on two cores (this needs a short GIL switch interval; see bot.runtime).
+    """
+
+    def __init__(self, db: SqliteDatabase, snapshots: SnapshotCache) -> None:
+        self.db = db
+        self.snapshots = snapshots
+        self._pending: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
+        # Answer ids: a random per-process prefix and a counter. Unique across processes like a
+        # random id, but without an os.urandom call per answer (it showed up on the hot path).
+        self._id_prefix = new_id(9)
+        self._id_counter = itertools.count()
+
+    async def record(self, record: AnswerRecord, review: ReviewFn) -> RecordResult:
+        future: asyncio.Future[RecordResult] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(record, review, future, f"{self._id_prefix}.{next(self._id_counter):x}"))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="answer-batches")
+        return await future
+
+    async def drain(self) -> None:
+        if self._flusher:
+            await asyncio.gather(self._flusher, return_exceptions=True)
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            try:
+                results = await self._write(batch)
+            except Exception as exc:  # every waiter learns of the failure; nothing half-written
+                log.warning("answer batch of %d failed: %s", len(batch), exc)
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(exc)
+                continue
+            for item, result in zip(batch, results):
+                if not item.future.done():
+                    item.future.set_result(result)
+
+    async def _write(self, batch: Sequence[_Pending]) -> list[RecordResult]:
+        members = sorted({p.record.member_id for p in batch})
+        since = min(p.record.answered_at for p in batch) - STREAK_HORIZON
+        async with self.db.transaction() as conn:
+            loaded = await self.snapshots.load(conn, members, since=since)
+            epoch = self.snapshots.epoch
+            # The unique key decides which answer counts, against other processes too. While the
+            # INSERT runs, review every answer as if it counts; RETURNING then names the rows that
+            # went in, and only a batch with repeats is reviewed again (no read before the write).
+            insert = conn.execute_fetchall(
+                _INSERT_ANSWERS.format(rows=rows_of(len(batch), 7)),
+                [v for p in batch for v in answer_params(p.answer_id, p.record)],
+            )
+            rows, (cards, counted) = await _overlapped(insert, lambda: _review(batch, loaded, None))
+            inserted = {row[0] for row in rows}
+            firsts: dict[tuple[str, str], AnswerRecord] = {}
+            if len(inserted) != len(batch):
+                firsts = await _first_answers(conn, [p.record for p in batch if p.answer_id not in inserted])
+                cards, counted = _review(batch, loaded, inserted)
+            snapshots = dict(loaded)
+            if cards:
+                upsert = conn.execute(_UPSERT_CARDS.format(rows=rows_of(len(cards), 11)),
+                                      [v for card in cards.values() for v in card_params(card)])
+                _, snapshots = await _overlapped(upsert, lambda: _advance(batch, loaded, counted, cards))
+        self.snapshots.keep(snapshots, epoch=epoch)
+        return [
+            RecordResult(answer=p.record, duplicate=False, snapshot=snapshots[p.record.member_id])
+            if p.answer_id in counted else
+            RecordResult(answer=(first := firsts[(p.record.delivery_id, p.record.member_id)]), duplicate=True,
+                         snapshot=snapshots[first.member_id])
+            for p in batch
+        ]
+
+
+async def _overlapped(statement: Awaitable[T], work: Callable[[], Any]) -> tuple[T, Any]:
+    """Run `work` while aiosqlite's thread executes `statement`; both results, or the first error.
+
+    One turn of the loop hands the statement to the thread before `work` takes the GIL. If
+    `work` fails, the statement is still awaited, so the rollback that follows never races it.
+    """
+    task = asyncio.ensure_future(statement)
+    await asyncio.sleep(0)
+    try:
+        done = work()
+    except BaseException:
+        await asyncio.gather(task, return_exceptions=True)
+        raise
+    return await task, done
+
+
+def _review(batch: Sequence[_Pending], loaded: dict[str, MemberSnapshot], inserted: set[str] | None,
+            ) -> tuple[dict[tuple[str, str], CardState], set[str]]:
+    """Each counted answer's card (chained when one member answers a drill twice in a batch)."""
+    cards: dict[tuple[str, str], CardState] = {}
+    counted: set[str] = set()
+    for p in batch:
+        if inserted is not None and p.answer_id not in inserted:
+            continue
+        rec = p.record
+        key = (rec.member_id, rec.drill_id)
+        previous = cards.get(key) or loaded[rec.member_id].cards.get(rec.drill_id)
+        cards[key] = p.review(previous, rec)
+        counted.add(p.answer_id)
+    return cards, counted
+
+
+def _advance(batch: Sequence[_Pending], loaded: dict[str, MemberSnapshot], counted: set[str],
+             cards: dict[tuple[str, str], CardState]) -> dict[str, MemberSnapshot]:
+    """The members' snapshots after the counted answers."""
+    snapshots = dict(loaded)
+    for p in batch:
+        if p.answer_id in counted:
+            rec = p.record
+            snapshots[rec.member_id] = with_answer(snapshots[rec.member_id], rec, cards[(rec.member_id, rec.drill_id)])
+    return snapshots
+
+
+async def _first_answers(conn: Any, repeats: Sequence[AnswerRecord]) -> dict[tuple[str, str], AnswerRecord]:
+    """The answers that count for these (delivery, member) keys: written earlier, elsewhere or in this batch."""
+    keys = {(r.delivery_id, r.member_id) for r in repeats}
+    deliveries, members = sorted({k[0] for k in keys}), sorted({k[1] for k in keys})
+    found: dict[tuple[str, str], AnswerRecord] = {}
+    for row in await conn.execute_fetchall(
+        f"SELECT delivery_id, member_id, drill_id, option_index, correct, answered_at FROM answers "
+        f"WHERE delivery_id IN ({marks(deliveries)}) AND member_id IN ({marks(members)})", (*deliveries, *members),
+    ):
+        key = (row["delivery_id"], row["member_id"])
+        if key in keys:
+            found[key] = AnswerRecord(
+                delivery_id=key[0], member_id=key[1], drill_id=row["drill_id"], option_index=row["option_index"],
+                correct=bool(row["correct"]), answered_at=parse_iso(row["answered_at"]),
+            )
+    return found
