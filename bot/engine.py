@@ -55,7 +55,8 @@ class Engine:
         self.rng = rng or random.Random()
         self._source_views: dict[str, tuple[SourceView, ...]] = {}
         self._standings: dict[str, standing.Standing] = {}
-        self._lines: dict[tuple[int, ...], tuple[Level, str]] = {}
+        self._lines: dict[tuple[int, ...], tuple[Level, str, str]] = {}
+        self._zones: dict[str | None, ZoneInfo] = {}
 
     # -- dealing ---------------------------------------------------------------------------
     async def next_drill(self, member: MemberRef) -> DrillCard | Notice:
@@ -145,7 +146,7 @@ class Engine:
                         duplicate: bool, snapshot: MemberSnapshot) -> Feedback:
         now = self.clock.now()
         current = self._standing_after(row, snapshot, answer, duplicate=duplicate, now=now)
-        level, line = self._altitude_line(current)
+        _, _, altitude_line = self._altitude_line(current)
         chosen = drill.options[answer.option_index]
         best = drill.options[drill.best_index]
         nxt = self.library.get(drill.next) if drill.next else None
@@ -155,7 +156,7 @@ class Engine:
             chosen_why=chosen.why, best_letter=LETTERS[delivery.option_order.index(drill.best_index)],
             best_text=best.text, best_why=best.why, recap=drill.recap,
             sources=self._sources(drill),
-            altitude_line=f"{level.value} · {line}", streak_days=current.streak(now),
+            altitude_line=altitude_line, streak_days=current.streak(now),
             duplicate=duplicate, next_drill_title=nxt.title if nxt and not nxt.retracted else None,
         )
 
@@ -172,7 +173,7 @@ class Engine:
         current = standing.compute(snapshot.cards.values(), snapshot.recent, answered=snapshot.answered,
                                    library=self.library, now=now, hold=self.rules.hold, zone=self.zone(row).key,
                                    generation=self.library.generation)
-        level, line = self._altitude_line(current)
+        level, line, _ = self._altitude_line(current)
         return StatsView(
             display_name=row.display_name or row.user_id, level=level, tiers=self._tiers(current),
             progress_line=line, streak_days=current.streak(now), answered=snapshot.answered, correct=snapshot.correct,
@@ -209,8 +210,8 @@ class Engine:
         self._standings[row.id] = current
         return current
 
-    def _altitude_line(self, current: standing.Standing) -> tuple[Level, str]:
-        """Level and progress line for held counts; a handful of distinct counts cover a team."""
+    def _altitude_line(self, current: standing.Standing) -> tuple[Level, str, str]:
+        """Level, progress line and feedback's "level · line" for held counts; a handful of counts cover a team."""
         held = current.held
         key = (self.library.generation, held[Tier.junior], held[Tier.middle], held[Tier.senior])
         found = self._lines.get(key)
@@ -218,7 +219,8 @@ class Engine:
             tiers = list(self._tiers(current))
             level = altitude.level_for({Tier(t.tier): t.mastery for t in tiers}, threshold=self.rules.mastery,
                                        orbit=self.rules.orbit)
-            found = (level, altitude.progress_line(tiers, level, threshold=self.rules.mastery, orbit=self.rules.orbit))
+            line = altitude.progress_line(tiers, level, threshold=self.rules.mastery, orbit=self.rules.orbit)
+            found = (level, line, f"{level.value} · {line}")
             if len(self._lines) > 10_000:
                 self._lines.clear()
             self._lines[key] = found
@@ -251,6 +253,13 @@ class Engine:
 
     # -- helpers ---------------------------------------------------------------------------
     def zone(self, row: MemberRow) -> ZoneInfo:
+        # Looked up once per zone name: every answer's feedback asks (and a bad name warns once).
+        found = self._zones.get(row.tz)
+        if found is None:
+            found = self._zones[row.tz] = self._resolve_zone(row)
+        return found
+
+    def _resolve_zone(self, row: MemberRow) -> ZoneInfo:
         for name in (row.tz, self.rules.default_tz):
             if name:
                 try:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot import srs, streaks
@@ -24,10 +25,11 @@ from bot.store import CardState
 _FOREVER = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
 
 
-@dataclass(frozen=True)
-class Standing:
+class Standing(NamedTuple):
+    """Immutable; a NamedTuple rather than a frozen dataclass because it is built on every answer."""
+
     answered: int  # the snapshot's answer count this reflects
-    held: Mapping[Tier, int]
+    held: Mapping[Tier, int]  # shared between standings while unchanged: never mutate
     held_ids: frozenset[str]
     valid_until: datetime  # no held card can lapse before this instant
     run_end: date | None  # local day of the latest answer
@@ -40,11 +42,16 @@ class Standing:
         return streaks.alive(self.run_end, self.run_len, now.astimezone(ZoneInfo(self.zone)).date())
 
 
+@cache
+def _horizon(hold: float) -> float:
+    return srs.hold_horizon(hold)
+
+
 def _safe_until(card: CardState, hold: float) -> datetime:
     """An instant before which a held card surely still holds (a day early, against float error)."""
     assert card.last_review is not None and card.stability is not None
     # Capped at a century: a huge stability must not overflow datetime (an early recompute is harmless).
-    days = min(math.floor(card.stability * srs.hold_horizon(hold)), 36_500)
+    days = min(math.floor(card.stability * _horizon(hold)), 36_500)
     return card.last_review + timedelta(days=days)
 
 
@@ -85,15 +92,19 @@ def advance(prev: Standing, card: CardState, answered_at: datetime, *, answered:
         run_end, run_len = day, 1
     else:
         return None  # an answer dated before the latest one: let the full walk sort it out
-    held, ids, until = dict(prev.held), set(prev.held_ids), prev.valid_until
-    tier = _active_tier(library, card.drill_id)
-    if card.drill_id in ids:
-        ids.discard(card.drill_id)
-        held[tier or library.drills[card.drill_id].tier] -= 1
-    if tier is not None and srs.holds(card, now, min_retrievability=hold):
-        ids.add(card.drill_id)
-        held[tier] += 1
+    held, ids, until = prev.held, prev.held_ids, prev.valid_until
+    drill_id = card.drill_id
+    tier = _active_tier(library, drill_id)
+    was_held = drill_id in ids
+    holds = tier is not None and srs.holds(card, now, min_retrievability=hold)
+    if was_held != holds:  # copy only what changes: most answers leave the held set as it was
+        held = dict(held)
+        if was_held:
+            ids = ids - {drill_id}
+            held[tier or library.drills[drill_id].tier] -= 1
+        else:
+            ids = ids | {drill_id}
+            held[tier] += 1  # type: ignore[index]
+    if holds:
         until = min(until, _safe_until(card, hold))
-    # Built directly: dataclasses.replace re-reads every field and cost half of this function.
-    return Standing(answered=answered, held=held, held_ids=frozenset(ids), valid_until=until, run_end=run_end,
-                    run_len=run_len, zone=zone, generation=generation)
+    return Standing(answered, held, ids, until, run_end, run_len, zone, generation)
