@@ -106,25 +106,19 @@ class AnswerWriter:
                 _INSERT_ANSWERS.format(rows=rows_of(len(batch), 7)),
                 [v for p in batch for v in answer_params(p.answer_id, p.record)],
             )
-            rows, (cards, counted) = await _overlapped(insert, lambda: _review(batch, loaded, None))
+            rows, (cards, counted, params) = await _overlapped(insert, lambda: _review(batch, loaded, None))
             inserted = {row[0] for row in rows}
             firsts: dict[tuple[str, str], AnswerRecord] = {}
             if len(inserted) != len(batch):
                 firsts = await _first_answers(conn, [p.record for p in batch if p.answer_id not in inserted])
-                cards, counted = _review(batch, loaded, inserted)
-            snapshots = dict(loaded)
+                cards, counted, params = _review(batch, loaded, inserted)
             if cards:
-                upsert = conn.execute(_UPSERT_CARDS.format(rows=rows_of(len(cards), 11)),
-                                      [v for card in cards.values() for v in card_params(card)])
-                _, snapshots = await _overlapped(upsert, lambda: _advance(batch, loaded, counted, cards))
+                upsert = conn.execute(_UPSERT_CARDS.format(rows=rows_of(len(cards), 11)), params)
+                _, (snapshots, results) = await _overlapped(upsert, lambda: _outcome(batch, loaded, counted, cards, firsts))
+            else:
+                snapshots, results = _outcome(batch, loaded, counted, cards, firsts)
         self.snapshots.keep(snapshots, epoch=epoch)
-        return [
-            RecordResult(answer=p.record, duplicate=False, snapshot=snapshots[p.record.member_id])
-            if p.answer_id in counted else
-            RecordResult(answer=(first := firsts[(p.record.delivery_id, p.record.member_id)]), duplicate=True,
-                         snapshot=snapshots[first.member_id])
-            for p in batch
-        ]
+        return results
 
 
 async def _overlapped(statement: Awaitable[T], work: Callable[[], Any]) -> tuple[T, Any]:
@@ -144,8 +138,9 @@ async def _overlapped(statement: Awaitable[T], work: Callable[[], Any]) -> tuple
 
 
 def _review(batch: Sequence[_Pending], loaded: dict[str, MemberSnapshot], inserted: set[str] | None,
-            ) -> tuple[dict[tuple[str, str], CardState], set[str]]:
-    """Each counted answer's card (chained when one member answers a drill twice in a batch)."""
+            ) -> tuple[dict[tuple[str, str], CardState], set[str], list[Any]]:
+    """Each counted answer's card (chained when one member answers a drill twice in a batch), and
+    the parameters that write them."""
     cards: dict[tuple[str, str], CardState] = {}
     counted: set[str] = set()
     for p in batch:
@@ -156,18 +151,26 @@ def _review(batch: Sequence[_Pending], loaded: dict[str, MemberSnapshot], insert
         previous = cards.get(key) or loaded[rec.member_id].cards.get(rec.drill_id)
         cards[key] = p.review(previous, rec)
         counted.add(p.answer_id)
-    return cards, counted
+    return cards, counted, [v for card in cards.values() for v in card_params(card)]
 
 
-def _advance(batch: Sequence[_Pending], loaded: dict[str, MemberSnapshot], counted: set[str],
-             cards: dict[tuple[str, str], CardState]) -> dict[str, MemberSnapshot]:
-    """The members' snapshots after the counted answers."""
+def _outcome(batch: Sequence[_Pending], loaded: dict[str, MemberSnapshot], counted: set[str],
+             cards: dict[tuple[str, str], CardState], firsts: dict[tuple[str, str], AnswerRecord],
+             ) -> tuple[dict[str, MemberSnapshot], list[RecordResult]]:
+    """The members' snapshots after the counted answers, and each caller's result."""
     snapshots = dict(loaded)
     for p in batch:
         if p.answer_id in counted:
             rec = p.record
             snapshots[rec.member_id] = with_answer(snapshots[rec.member_id], rec, cards[(rec.member_id, rec.drill_id)])
-    return snapshots
+    results = []
+    for p in batch:
+        if p.answer_id in counted:
+            results.append(RecordResult(p.record, False, snapshots[p.record.member_id]))
+        else:
+            first = firsts[(p.record.delivery_id, p.record.member_id)]
+            results.append(RecordResult(first, True, snapshots[first.member_id]))
+    return snapshots, results
 
 
 async def _first_answers(conn: Any, repeats: Sequence[AnswerRecord]) -> dict[tuple[str, str], AnswerRecord]:

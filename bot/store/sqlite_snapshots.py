@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -93,7 +94,7 @@ def trimmed(snap: MemberSnapshot, since: datetime) -> MemberSnapshot:
     """The snapshot without answer times before `since` (they are kept sorted, so this is cheap)."""
     if not snap.recent or snap.recent[0] >= since:
         return snap
-    return snap.model_copy(update={"recent": snap.recent[bisect_left(snap.recent, since):]})
+    return replace(snap, recent=snap.recent[bisect_left(snap.recent, since):])
 
 
 def with_answer(snap: MemberSnapshot, answer: AnswerRecord, card: CardState) -> MemberSnapshot:
@@ -105,9 +106,7 @@ def with_answer(snap: MemberSnapshot, answer: AnswerRecord, card: CardState) -> 
         recent = tuple(ordered)
     else:
         recent = (*recent, answer.answered_at)
-    # Built from parts that are validated records already: validating again would walk every
-    # card and every recent answer time on each answer, growing with the member's history.
-    return MemberSnapshot.model_construct(
+    return MemberSnapshot(
         member_id=snap.member_id, cards={**snap.cards, card.drill_id: card}, answered=snap.answered + 1,
         correct=snap.correct + answer.correct, recent=recent,
     )
