@@ -138,11 +138,17 @@ class Engine:
             option_index=delivery.option_order[LETTERS.index(letter)],
             correct=drill.options[delivery.option_order[LETTERS.index(letter)]].best, answered_at=now,
         )
-        result = await self.store.record_answer(record, srs.review)
-        return await self._feedback(drill, delivery, row, result.answer, duplicate=result.duplicate,
-                                    snapshot=result.snapshot)
+        try:
+            # The feedback is derived inside the answer batch, while SQLite writes it, and comes
+            # back only once the answer is committed.
+            return await self.store.record_answer(
+                record, srs.review, derive=lambda result: self._feedback(
+                    drill, delivery, row, result.answer, duplicate=result.duplicate, snapshot=result.snapshot))
+        except BaseException:
+            self._standings.pop(row.id, None)  # it was advanced by an answer that was not recorded
+            raise
 
-    async def _feedback(self, drill: Drill, delivery: Delivery, row: MemberRow, answer: AnswerRecord, *,
+    def _feedback(self, drill: Drill, delivery: Delivery, row: MemberRow, answer: AnswerRecord, *,
                         duplicate: bool, snapshot: MemberSnapshot) -> Feedback:
         now = self.clock.now()
         current = self._standing_after(row, snapshot, answer, duplicate=duplicate, now=now)

@@ -193,3 +193,31 @@ async def test_unknown_word_gets_help_and_lead_words_are_checked(app) -> None:  
     assert (await app.router.handle(CommandContext(member=ANA, is_lead=True), "secret")).text == "lead stuff"
     app.router.leads = frozenset({"U-ANA"})
     assert (await app.router.handle(CommandContext(member=ANA), "secret")).text == "lead stuff"
+
+
+async def test_a_failed_commit_records_nothing_and_forgets_the_feedback_it_derived(app, db_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The feedback is derived inside the write; when COMMIT fails, neither the answer nor its standing remain."""
+    from bot.store import StoreError
+
+    member = ANA
+    card = await app.engine.next_drill(member)
+    await app.engine.answer(member, card.delivery_id, _best(card))
+    conn = app.store.db.conn
+    real_execute = conn.execute
+
+    async def failing_commit(sql, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if sql == "COMMIT":
+            raise sqlite3.OperationalError("disk I/O error")
+        return await real_execute(sql, *args, **kwargs)
+
+    second = await app.engine.next_drill(member)
+    monkeypatch.setattr(conn, "execute", failing_commit)
+    with pytest.raises(StoreError, match="disk I/O error"):
+        await app.engine.answer(member, second.delivery_id, _best(second))
+    monkeypatch.setattr(conn, "execute", real_execute)
+    assert _answers(db_path) == 1
+    assert member.key not in app.engine._standings
+    feedback = await app.engine.answer(member, second.delivery_id, _wrong(second))
+    stats = await app.engine.stats(member)
+    assert isinstance(feedback, Feedback) and not feedback.duplicate and not feedback.correct
+    assert feedback.altitude_line == f"{stats.level.value} · {stats.progress_line}" and stats.answered == 2

@@ -150,6 +150,41 @@ async def test_a_failing_checkpoint_is_logged_and_answers_still_count(store: Sql
     assert "checkpoint of" in caplog.text and "failed" in caplog.text
 
 
+async def test_derive_runs_inside_the_write_and_its_value_comes_back_after_commit(store: SqliteStore, db_path: Path) -> None:
+    member = await store.ensure_member(ALICE, now=T0)
+    d = await _delivery(store, member.id)
+    seen: list[tuple[bool, int, int]] = []
+
+    def derive(result):  # type: ignore[no-untyped-def]
+        # Inside the transaction: another connection cannot see the answer yet.
+        seen.append((result.duplicate, result.snapshot.answered, _count(db_path, "SELECT COUNT(*) FROM answers")))
+        return f"feedback for option {result.answer.option_index}"
+
+    assert await store.record_answer(_answer(d, member.id, 2, False), srs.review, derive=derive) == "feedback for option 2"
+    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 1, "returned only after COMMIT"
+    again = await store.record_answer(_answer(d, member.id, 0, True), srs.review, derive=derive)
+    assert again == "feedback for option 2", "a repeat derives from the first answer"
+    assert seen == [(False, 1, 0), (True, 1, 1)]
+
+
+async def test_a_failing_derive_reaches_its_caller_only_and_the_answer_counts(store: SqliteStore, db_path: Path,
+                                                                             caplog: pytest.LogCaptureFixture) -> None:
+    members = [await store.ensure_member(MemberRef(platform="slack", space="T1", user_id=f"U{i}"), now=T0) for i in range(3)]
+    d = await _delivery(store)
+
+    def broken(result):  # type: ignore[no-untyped-def]
+        raise KeyError("a bug in the feedback")
+
+    outcomes = await asyncio.gather(
+        *(store.record_answer(_answer(d, m.id, 0, True), srs.review, derive=broken if i == 1 else (lambda r: "ok"))
+          for i, m in enumerate(members)),
+        return_exceptions=True,
+    )
+    assert outcomes[0] == outcomes[2] == "ok" and isinstance(outcomes[1], KeyError)
+    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 3
+    assert "deriving the reply to an answer failed" in caplog.text
+
+
 async def test_many_members_on_one_channel_delivery(store: SqliteStore, db_path: Path) -> None:
     d = await _delivery(store)
     members = [await store.ensure_member(MemberRef(platform="slack", space="T1", user_id=f"U{i}"), now=T0) for i in range(50)]

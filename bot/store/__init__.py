@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -118,6 +118,11 @@ class ExportRow(_Record):
 
 
 ReviewFn = Callable[[CardState | None, AnswerRecord], CardState]
+T = TypeVar("T")
+
+
+def same(result: RecordResult) -> RecordResult:
+    return result
 
 
 class Store(Protocol):
@@ -134,7 +139,15 @@ class Store(Protocol):
     async def close_delivery(self, delivery_id: str, *, now: datetime) -> bool: ...
     async def set_message_ref(self, delivery_id: str, ref: str) -> None: ...
 
-    async def record_answer(self, record: AnswerRecord, review: ReviewFn) -> RecordResult: ...
+    async def record_answer(self, record: AnswerRecord, review: ReviewFn, *,
+                            derive: Callable[[RecordResult], T] = same) -> T:  # type: ignore[assignment]
+        """Record once (a repeat returns the first answer) and return `derive(result)` after COMMIT.
+
+        `derive` runs inside the write, while the database works, so it must be quick and pure
+        apart from caches that check themselves. If it raises, the answer is still recorded and
+        the caller gets the error; if the write fails, the caller gets that error instead.
+        """
+        ...
     async def cards_for(self, member_id: str) -> list[CardState]: ...
     async def member_snapshot(self, member_id: str, *, since: datetime) -> MemberSnapshot: ...
     async def delivery_tally(self, delivery_id: str) -> dict[int, int]: ...

@@ -42,10 +42,20 @@ ON CONFLICT (member_id, drill_id) DO UPDATE SET
 
 
 class _Pending:
-    __slots__ = ("record", "review", "future", "answer_id")
+    __slots__ = ("record", "review", "derive", "future", "answer_id")
 
-    def __init__(self, record: AnswerRecord, review: ReviewFn, future: asyncio.Future[RecordResult], answer_id: str) -> None:
-        self.record, self.review, self.future, self.answer_id = record, review, future, answer_id
+    def __init__(self, record: AnswerRecord, review: ReviewFn, derive: Callable[[RecordResult], Any],
+                 future: asyncio.Future[Any], answer_id: str) -> None:
+        self.record, self.review, self.derive, self.future, self.answer_id = record, review, derive, future, answer_id
+
+
+class _Failed:
+    """What one caller's `derive` raised; that caller gets it, the others their values."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 class AnswerWriter:
@@ -53,8 +63,9 @@ class AnswerWriter:
 
     Each caller still waits for its own COMMIT, so an acknowledged answer is a durable one.
     Inside a batch, the FSRS reviews are computed while SQLite inserts the answers, and the
-    members' snapshots while it writes the cards: SQLite releases the GIL while it works, so
-    the two overlap on two cores (this needs a short GIL switch interval; see bot.runtime).
+    members' snapshots and each caller's `derive` (the engine's feedback) while it writes the
+    cards: SQLite releases the GIL while it works, so the two overlap on two cores (this needs
+    a short GIL switch interval; see bot.runtime).
     """
 
     def __init__(self, db: SqliteDatabase, snapshots: SnapshotCache) -> None:
@@ -67,9 +78,9 @@ class AnswerWriter:
         self._id_prefix = new_id(9)
         self._id_counter = itertools.count()
 
-    async def record(self, record: AnswerRecord, review: ReviewFn) -> RecordResult:
-        future: asyncio.Future[RecordResult] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(record, review, future, f"{self._id_prefix}.{next(self._id_counter):x}"))
+    async def record(self, record: AnswerRecord, review: ReviewFn, derive: Callable[[RecordResult], T]) -> T:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(record, review, derive, future, f"{self._id_prefix}.{next(self._id_counter):x}"))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name="answer-batches")
         return await future
@@ -90,10 +101,14 @@ class AnswerWriter:
                         item.future.set_exception(exc)
                 continue
             for item, result in zip(batch, results):
-                if not item.future.done():
+                if item.future.done():
+                    continue
+                if isinstance(result, _Failed):
+                    item.future.set_exception(result.error)
+                else:
                     item.future.set_result(result)
 
-    async def _write(self, batch: Sequence[_Pending]) -> list[RecordResult]:
+    async def _write(self, batch: Sequence[_Pending]) -> list[Any]:
         members = sorted({p.record.member_id for p in batch})
         since = min(p.record.answered_at for p in batch) - STREAK_HORIZON
         async with self.db.transaction() as conn:
@@ -156,20 +171,25 @@ def _review(batch: Sequence[_Pending], loaded: dict[str, MemberSnapshot], insert
 
 def _outcome(batch: Sequence[_Pending], loaded: dict[str, MemberSnapshot], counted: set[str],
              cards: dict[tuple[str, str], CardState], firsts: dict[tuple[str, str], AnswerRecord],
-             ) -> tuple[dict[str, MemberSnapshot], list[RecordResult]]:
-    """The members' snapshots after the counted answers, and each caller's result."""
+             ) -> tuple[dict[str, MemberSnapshot], list[Any]]:
+    """The members' snapshots after the counted answers, and what each caller derives from its result."""
     snapshots = dict(loaded)
     for p in batch:
         if p.answer_id in counted:
             rec = p.record
             snapshots[rec.member_id] = with_answer(snapshots[rec.member_id], rec, cards[(rec.member_id, rec.drill_id)])
-    results = []
+    results: list[Any] = []
     for p in batch:
         if p.answer_id in counted:
-            results.append(RecordResult(p.record, False, snapshots[p.record.member_id]))
+            result = RecordResult(p.record, False, snapshots[p.record.member_id])
         else:
             first = firsts[(p.record.delivery_id, p.record.member_id)]
-            results.append(RecordResult(first, True, snapshots[first.member_id]))
+            result = RecordResult(first, True, snapshots[first.member_id])
+        try:
+            results.append(p.derive(result))
+        except Exception as exc:  # one caller's bug: its answer still counts, the others are unaffected
+            log.exception("deriving the reply to an answer failed")
+            results.append(_Failed(exc))
     return snapshots, results
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -19,7 +19,9 @@ from bot.store import (
     MemberSnapshot,
     RecordResult,
     ReviewFn,
+    T,
     new_id,
+    same,
 )
 from bot.store.database import SqliteDatabase
 from bot.store.sqlite_answers import AnswerWriter
@@ -159,8 +161,9 @@ class SqliteStore:
         self._deliveries.pop(delivery_id, None)
 
     # -- answers ---------------------------------------------------------------------------
-    async def record_answer(self, record: AnswerRecord, review: ReviewFn) -> RecordResult:
-        return await self._answers.record(record, review)
+    async def record_answer(self, record: AnswerRecord, review: ReviewFn, *,
+                            derive: Callable[[RecordResult], T] = same) -> T:  # type: ignore[assignment]
+        return await self._answers.record(record, review, derive)
 
     async def cards_for(self, member_id: str) -> list[CardState]:
         async with self.db.reading() as conn:
