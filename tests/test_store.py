@@ -138,6 +138,24 @@ async def test_checkpoints_copy_the_log_back_without_the_writer(store: SqliteSto
         assert (await conn.execute_fetchall("PRAGMA wal_autocheckpoint"))[0][0] == 0
 
 
+async def test_checkpoints_are_spaced_and_closing_does_not_wait_for_the_next(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "spaced.db")
+    try:
+        await store.db.checkpointer.idle()
+        runs = store.db.checkpointer.runs
+        assert runs >= 1, "the migrations' commits were checkpointed"
+        store.db.checkpointer.spacing = 3600.0
+        for i in range(5):
+            await store.ensure_member(MemberRef(platform="slack", space="T1", user_id=f"U{i}"), now=T0)
+        await asyncio.sleep(0)  # not a timing sleep: one turn of the loop starts the checkpointer task
+        assert store.db.checkpointer.runs == runs, "five commits wait for one spaced checkpoint"
+    finally:
+        await asyncio.wait_for(store.close(), timeout=10)  # cancels the hour's wait
+    assert not (tmp_path / "spaced.db-wal").exists(), "the writer's close copied the rest back"
+    with sqlite3.connect(f"file:{tmp_path / 'spaced.db'}?immutable=1", uri=True) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM members").fetchone()[0] == 5
+
+
 async def test_a_failing_checkpoint_is_logged_and_answers_still_count(store: SqliteStore, db_path: Path, tmp_path: Path,
                                                                       caplog: pytest.LogCaptureFixture) -> None:
     await store.db.checkpointer.close()
