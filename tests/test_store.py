@@ -203,6 +203,23 @@ async def test_a_failing_derive_reaches_its_caller_only_and_the_answer_counts(st
     assert "deriving the reply to an answer failed" in caplog.text
 
 
+async def test_a_failed_card_write_commits_nothing(store: SqliteStore, db_path: Path) -> None:
+    """The COMMIT overlaps the callers' derive, but goes out only after the cards were written."""
+    members = [await store.ensure_member(MemberRef(platform="slack", space="T1", user_id=f"U{i}"), now=T0) for i in range(40)]
+    d = await _delivery(store)
+
+    def ghost_card(card, answer):  # type: ignore[no-untyped-def]
+        return srs.review(card, answer).model_copy(update={"member_id": "nobody"})  # breaks the foreign key
+
+    outcomes = await asyncio.gather(*(store.record_answer(_answer(d, m.id, 0, True), ghost_card, derive=lambda r: "ok")
+                                      for m in members), return_exceptions=True)
+    assert all(isinstance(o, sqlite3.IntegrityError) and "FOREIGN KEY" in str(o) for o in outcomes), outcomes[:2]
+    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 0
+    assert _count(db_path, "SELECT COUNT(*) FROM review_cards") == 0
+    result = await store.record_answer(_answer(d, members[0].id, 0, True), srs.review)
+    assert not result.duplicate and result.snapshot.answered == 1
+
+
 async def test_many_members_on_one_channel_delivery(store: SqliteStore, db_path: Path) -> None:
     d = await _delivery(store)
     members = [await store.ensure_member(MemberRef(platform="slack", space="T1", user_id=f"U{i}"), now=T0) for i in range(50)]

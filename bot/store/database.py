@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -76,6 +77,7 @@ class SqliteDatabase:
         self.conn = conn
         self._lock = asyncio.Lock()
         self.checkpointer = WalCheckpointer(path)
+        self._committing: asyncio.Future[Any] | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteDatabase:
@@ -132,19 +134,33 @@ class SqliteDatabase:
 
         Cancellation is an error like any other: a statement already handed to aiosqlite's
         thread still runs, so the rollback waits for it and is shielded from a second cancel,
-        and the connection is never left inside a transaction.
+        and the connection is never left inside a transaction. The block may send its COMMIT
+        early (`commit_early`); its end then waits for that COMMIT.
         """
         async with self._lock:
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
-                await self.conn.execute("COMMIT")
+                await (self._committing if self._committing is not None else self.conn.execute("COMMIT"))
                 self.checkpointer.committed()
             except BaseException as exc:
+                if self._committing is not None:  # let it finish first: what it committed stays
+                    await asyncio.gather(self._committing, return_exceptions=True)
                 await asyncio.shield(self._rollback_if_open())
                 if isinstance(exc, sqlite3.OperationalError):
                     raise _busy(exc, self.path) from None
                 raise
+            finally:
+                self._committing = None
+
+    def commit_early(self) -> None:
+        """Inside `transaction()`: send COMMIT now, so that the block's remaining work overlaps it.
+
+        Only for a block that writes nothing more after it, and whose remaining work need not
+        undo the transaction if it fails: from here on the data is committed.
+        """
+        if self._committing is None:
+            self._committing = asyncio.ensure_future(self.conn.execute("COMMIT"))
 
     async def _rollback_if_open(self) -> None:
         # aiosqlite runs statements in order on one thread: this no-op returns only after every

@@ -22,6 +22,8 @@ T = TypeVar("T")
 # SQLite (3.32 and later, as RETURNING needs 3.35) binds at most 32,766 variables per statement;
 # a batch writes its answers in one multi-row INSERT of 7 each and its cards in one of 11 each.
 MAX_BATCH = 500
+# Callers derived between two turns of the loop while the cards are written (see _derive).
+DERIVE_TURN = 16
 
 _INSERT_ANSWERS = """
 INSERT INTO answers (id, delivery_id, member_id, drill_id, option_index, correct, answered_at)
@@ -64,8 +66,8 @@ class AnswerWriter:
     Each caller still waits for its own COMMIT, so an acknowledged answer is a durable one.
     Inside a batch, the FSRS reviews are computed while SQLite inserts the answers, and the
     members' snapshots and each caller's `derive` (the engine's feedback) while it writes the
-    cards: SQLite releases the GIL while it works, so the two overlap on two cores (this needs
-    a short GIL switch interval; see bot.runtime).
+    cards and commits: SQLite releases the GIL while it works, so the two overlap on two
+    cores (this needs a short GIL switch interval; see bot.runtime).
     """
 
     def __init__(self, db: SqliteDatabase, snapshots: SnapshotCache) -> None:
@@ -110,6 +112,14 @@ class AnswerWriter:
 
     async def _write(self, batch: Sequence[_Pending]) -> list[Any]:
         members = sorted({p.record.member_id for p in batch})
+        try:
+            return await self._write_members(batch, members)
+        except BaseException:
+            for m in members:  # committed or not, what was cached for them can no longer be trusted
+                self.snapshots.forget(m)
+            raise
+
+    async def _write_members(self, batch: Sequence[_Pending], members: list[str]) -> list[Any]:
         since = min(p.record.answered_at for p in batch) - STREAK_HORIZON
         async with self.db.transaction() as conn:
             loaded = await self.snapshots.load(conn, members, since=since)
@@ -127,13 +137,44 @@ class AnswerWriter:
             if len(inserted) != len(batch):
                 firsts = await _first_answers(conn, [p.record for p in batch if p.answer_id not in inserted])
                 cards, counted, params = _review(batch, loaded, inserted)
-            if cards:
-                upsert = conn.execute(_UPSERT_CARDS.format(rows=rows_of(len(cards), 11)), params)
-                _, (snapshots, results) = await _overlapped(upsert, lambda: _outcome(batch, loaded, counted, cards, firsts))
-            else:
-                snapshots, results = _outcome(batch, loaded, counted, cards, firsts)
+            upsert = asyncio.ensure_future(
+                conn.execute(_UPSERT_CARDS.format(rows=rows_of(len(cards), 11)), params) if cards else _nothing())
+            await asyncio.sleep(0)  # hand it to aiosqlite's thread before the work below takes the GIL
+            snapshots, results = _outcome(batch, loaded, counted, cards, firsts)
+            derived = await self._derive(batch, results, upsert)
         self.snapshots.keep(snapshots, epoch=epoch)
-        return results
+        return derived
+
+    async def _derive(self, batch: Sequence[_Pending], results: list[RecordResult], upsert: asyncio.Future[Any]) -> list[Any]:
+        """Each caller's `derive`, overlapping the cards' write and then the COMMIT.
+
+        The COMMIT may only follow a card write that succeeded, so every few callers the loop
+        gets a turn in which the finished write reports, and the COMMIT goes out then.
+        """
+        derived: list[Any] = []
+        committing = False
+        try:
+            for i, (p, result) in enumerate(zip(batch, results)):
+                if not committing and upsert.done():
+                    upsert.result()  # a failed card write raises here, before any COMMIT
+                    self.db.commit_early()
+                    committing = True
+                try:
+                    derived.append(p.derive(result))
+                except Exception as exc:  # one caller's bug: its answer still counts, the others are unaffected
+                    log.exception("deriving the reply to an answer failed")
+                    derived.append(_Failed(exc))
+                if not committing and i % DERIVE_TURN == DERIVE_TURN - 1:
+                    await asyncio.sleep(0)
+        except BaseException:
+            await asyncio.gather(upsert, return_exceptions=True)
+            raise
+        await upsert  # still running: the transaction then commits as usual
+        return derived
+
+
+async def _nothing() -> None:
+    """A batch of repeats only has no cards to write."""
 
 
 async def _overlapped(statement: Awaitable[T], work: Callable[[], Any]) -> tuple[T, Any]:
@@ -171,25 +212,20 @@ def _review(batch: Sequence[_Pending], loaded: dict[str, MemberSnapshot], insert
 
 def _outcome(batch: Sequence[_Pending], loaded: dict[str, MemberSnapshot], counted: set[str],
              cards: dict[tuple[str, str], CardState], firsts: dict[tuple[str, str], AnswerRecord],
-             ) -> tuple[dict[str, MemberSnapshot], list[Any]]:
-    """The members' snapshots after the counted answers, and what each caller derives from its result."""
+             ) -> tuple[dict[str, MemberSnapshot], list[RecordResult]]:
+    """The members' snapshots after the counted answers, and each caller's result."""
     snapshots = dict(loaded)
     for p in batch:
         if p.answer_id in counted:
             rec = p.record
             snapshots[rec.member_id] = with_answer(snapshots[rec.member_id], rec, cards[(rec.member_id, rec.drill_id)])
-    results: list[Any] = []
+    results: list[RecordResult] = []
     for p in batch:
         if p.answer_id in counted:
-            result = RecordResult(p.record, False, snapshots[p.record.member_id])
+            results.append(RecordResult(p.record, False, snapshots[p.record.member_id]))
         else:
             first = firsts[(p.record.delivery_id, p.record.member_id)]
-            result = RecordResult(first, True, snapshots[first.member_id])
-        try:
-            results.append(p.derive(result))
-        except Exception as exc:  # one caller's bug: its answer still counts, the others are unaffected
-            log.exception("deriving the reply to an answer failed")
-            results.append(_Failed(exc))
+            results.append(RecordResult(first, True, snapshots[first.member_id]))
     return snapshots, results
 
 
