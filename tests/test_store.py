@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -209,7 +210,7 @@ async def test_a_failed_card_write_commits_nothing(store: SqliteStore, db_path: 
     d = await _delivery(store)
 
     def ghost_card(card, answer):  # type: ignore[no-untyped-def]
-        return srs.review(card, answer).model_copy(update={"member_id": "nobody"})  # breaks the foreign key
+        return replace(srs.review(card, answer), member_id="nobody")  # breaks the foreign key
 
     outcomes = await asyncio.gather(*(store.record_answer(_answer(d, m.id, 0, True), ghost_card, derive=lambda r: "ok")
                                       for m in members), return_exceptions=True)

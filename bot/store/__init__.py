@@ -58,8 +58,13 @@ class Delivery(_Record):
     message_ref: str | None = None
 
 
-class CardState(_Record):
-    """FSRS state of one member x drill, plus whether the latest answer was right."""
+# The answer path's records are frozen dataclasses, not models. Each answer builds several of
+# them from values the engine, fsrs or SQLite already typed (rows are converted explicitly in
+# bot/store/sqlite_rows.py); pydantic's validation of each cost a tenth of the answer path, and
+# a snapshot's would walk every card and recent answer time of the member on every answer.
+@dataclass(frozen=True, slots=True)
+class CardState:
+    """FSRS state of one member x drill, plus whether the latest answer was right (UTC times)."""
 
     member_id: str
     drill_id: str
@@ -74,7 +79,10 @@ class CardState(_Record):
     lapses: int = 0
 
 
-class AnswerRecord(_Record):
+@dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    """One answer as recorded: the option's index in the drill file, not the letter shown."""
+
     delivery_id: str
     member_id: str
     drill_id: str
@@ -83,9 +91,6 @@ class AnswerRecord(_Record):
     answered_at: datetime
 
 
-# The two values below are frozen dataclasses, not models: the store derives them from records
-# already validated (rows, answers, cards), on every answer; validating again would walk every
-# card and recent answer time of the member each time, and cost a quarter of the answer path.
 @dataclass(frozen=True, slots=True)
 class MemberSnapshot:
     """What stats need of one member, read in one go: cards, answer counts, recent answer times (sorted)."""

@@ -26,7 +26,12 @@ def delivery_from(row: Any) -> Delivery:
 
 
 def card_from(row: Any) -> CardState:
-    return CardState.model_validate(dict(row))
+    return CardState(
+        member_id=row["member_id"], drill_id=row["drill_id"], state=int(row["state"]), step=row["step"],
+        stability=row["stability"], difficulty=row["difficulty"], due=parse_iso(row["due"]),
+        last_review=dt(row["last_review"]), last_correct=bool(row["last_correct"]), reviews=int(row["reviews"]),
+        lapses=int(row["lapses"]),
+    )
 
 
 def card_params(card: CardState) -> tuple[Any, ...]:
