@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# SQLite (3.32 and later, as RETURNING needs 3.35) binds at most 32,766 variables per statement;
+# SQLite (3.32 and later) binds at most 32,766 variables per statement;
 # a batch writes its answers in one multi-row INSERT of 7 each and its cards in one of 11 each.
 MAX_BATCH = 500
 # Callers derived between two turns of the loop while the cards are written (see _derive).
@@ -29,7 +29,6 @@ _INSERT_ANSWERS = """
 INSERT INTO answers (id, delivery_id, member_id, drill_id, option_index, correct, answered_at)
 VALUES {rows}
 ON CONFLICT (delivery_id, member_id) DO NOTHING
-RETURNING id
 """
 
 _UPSERT_CARDS = """
@@ -125,16 +124,17 @@ class AnswerWriter:
             loaded = await self.snapshots.load(conn, members, since=since)
             epoch = self.snapshots.epoch
             # The unique key decides which answer counts, against other processes too. While the
-            # INSERT runs, review every answer as if it counts; RETURNING then names the rows that
-            # went in, and only a batch with repeats is reviewed again (no read before the write).
-            insert = conn.execute_fetchall(
+            # INSERT runs, review every answer as if it counts; the count of rows that went in
+            # says whether they all did, and only a batch with repeats reads which ones and is
+            # reviewed again (no read before the write).
+            insert = conn.execute(
                 _INSERT_ANSWERS.format(rows=rows_of(len(batch), 7)),
                 [v for p in batch for v in answer_params(p.answer_id, p.record)],
             )
-            rows, (cards, counted, params) = await _overlapped(insert, lambda: _review(batch, loaded, None))
-            inserted = {row[0] for row in rows}
+            cursor, (cards, counted, params) = await _overlapped(insert, lambda: _review(batch, loaded, None))
             firsts: dict[tuple[str, str], AnswerRecord] = {}
-            if len(inserted) != len(batch):
+            if cursor.rowcount != len(batch):
+                inserted = await _inserted(conn, [p.answer_id for p in batch])
                 firsts = await _first_answers(conn, [p.record for p in batch if p.answer_id not in inserted])
                 cards, counted, params = _review(batch, loaded, inserted)
             upsert = asyncio.ensure_future(
@@ -227,6 +227,12 @@ def _outcome(batch: Sequence[_Pending], loaded: dict[str, MemberSnapshot], count
             first = firsts[(p.record.delivery_id, p.record.member_id)]
             results.append(RecordResult(first, True, snapshots[first.member_id]))
     return snapshots, results
+
+
+async def _inserted(conn: Any, answer_ids: Sequence[str]) -> set[str]:
+    """Which of this batch's answers went in (the ids are this process's own)."""
+    return {row[0] for row in await conn.execute_fetchall(
+        f"SELECT id FROM answers WHERE id IN ({marks(answer_ids)})", tuple(answer_ids))}
 
 
 async def _first_answers(conn: Any, repeats: Sequence[AnswerRecord]) -> dict[tuple[str, str], AnswerRecord]:
