@@ -25,6 +25,7 @@ def delivery_from(row: Any) -> Delivery:
     return Delivery.model_validate({**dict(row), "option_order": tuple(json.loads(row["option_order"]))})
 
 
+# CardState is a dataclass (see bot/store): its row is converted by hand, on the answer path.
 def card_from(row: Any) -> CardState:
     return CardState(
         member_id=row["member_id"], drill_id=row["drill_id"], state=int(row["state"]), step=row["step"],
