@@ -259,6 +259,14 @@ async def test_not_a_database_is_refused_and_left_untouched(tmp_path: Path) -> N
     assert path.read_text() == "these are my notes, not a database\n"
 
 
+async def test_an_sqlite_too_old_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
+    with pytest.raises(StoreError, match=r"built with SQLite 3\.31\.1; saga-drills needs 3\.35\.0 or newer"):
+        await SqliteStore.open(tmp_path / "old.db")
+    assert not (tmp_path / "old.db").exists()
+
+
 async def test_another_programs_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     with sqlite3.connect(path) as conn:

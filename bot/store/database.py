@@ -20,6 +20,8 @@ from bot.store.checkpoint import WalCheckpointer
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+# RETURNING (3.35) and 32,766 bound variables per statement (3.32), which answer batches use.
+MIN_SQLITE = (3, 35, 0)
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -82,6 +84,11 @@ class SqliteDatabase:
     @classmethod
     async def open(cls, path: Path | str) -> SqliteDatabase:
         path = Path(path)
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise StoreError(
+                f"this Python is built with SQLite {sqlite3.sqlite_version}; saga-drills needs "
+                f"{'.'.join(map(str, MIN_SQLITE))} or newer. Use a Python from python.org or a newer distribution."
+            )
         version = _inspect(path)
         newest = latest_version()
         if version > newest:

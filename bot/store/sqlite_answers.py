@@ -8,11 +8,11 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+from bot.clock import parse_iso
 from bot.store import AnswerRecord, CardState, MemberSnapshot, RecordResult, ReviewFn, new_id
 from bot.store.database import SqliteDatabase
 from bot.store.sqlite_rows import answer_params, card_params, marks, rows_of
 from bot.store.sqlite_snapshots import SnapshotCache, with_answer
-from bot.clock import parse_iso
 from bot.streaks import STREAK_HORIZON
 
 log = logging.getLogger(__name__)
