@@ -20,7 +20,7 @@ from bot.store.checkpoint import WalCheckpointer
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-# RETURNING (3.35) and 32,766 bound variables per statement (3.32), which answer batches use.
+# RETURNING (3.35: member upserts) and 32,766 bound variables per statement (3.32: answer batches).
 MIN_SQLITE = (3, 35, 0)
 BUSY_TIMEOUT_MS = 5000
 
