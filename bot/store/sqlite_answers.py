@@ -140,13 +140,14 @@ class AnswerWriter:
             upsert = asyncio.ensure_future(
                 conn.execute(_UPSERT_CARDS.format(rows=rows_of(len(cards), 11)), params) if cards else _nothing())
             await asyncio.sleep(0)  # hand it to aiosqlite's thread before the work below takes the GIL
-            snapshots, results = _outcome(batch, loaded, counted, cards, firsts)
-            derived = await self._derive(batch, results, upsert)
+            snapshots, derived = await self._derive(batch, upsert, lambda: _outcome(batch, loaded, counted, cards, firsts))
         self.snapshots.keep(snapshots, epoch=epoch)
         return derived
 
-    async def _derive(self, batch: Sequence[_Pending], results: list[RecordResult], upsert: asyncio.Future[Any]) -> list[Any]:
-        """Each caller's `derive`, overlapping the cards' write and then the COMMIT.
+    async def _derive(self, batch: Sequence[_Pending], upsert: asyncio.Future[Any],
+                      outcome: Callable[[], tuple[dict[str, MemberSnapshot], list[RecordResult]]],
+                      ) -> tuple[dict[str, MemberSnapshot], list[Any]]:
+        """The snapshots and results, then each caller's `derive`, overlapping the cards' write and the COMMIT.
 
         The COMMIT may only follow a card write that succeeded, so every few callers the loop
         gets a turn in which the finished write reports, and the COMMIT goes out then.
@@ -154,6 +155,7 @@ class AnswerWriter:
         derived: list[Any] = []
         committing = False
         try:
+            snapshots, results = outcome()
             for i, (p, result) in enumerate(zip(batch, results)):
                 if not committing and upsert.done():
                     upsert.result()  # a failed card write raises here, before any COMMIT
@@ -170,7 +172,7 @@ class AnswerWriter:
             await asyncio.gather(upsert, return_exceptions=True)
             raise
         await upsert  # still running: the transaction then commits as usual
-        return derived
+        return snapshots, derived
 
 
 async def _nothing() -> None:
