@@ -21,11 +21,21 @@ from tests.conftest import T0
 ALICE = MemberRef(platform="slack", space="T1", user_id="U1", display_name="alice")
 
 
-async def _delivery(store: SqliteStore, member_id: str | None = None) -> Delivery:
-    d = Delivery(id=new_id(), drill_id="d1", kind="on_demand", member_id=member_id, platform="slack", space="T1",
+async def _delivery(store: SqliteStore, member_id: str | None = None, *, drill_id: str = "d1") -> Delivery:
+    d = Delivery(id=new_id(), drill_id=drill_id, kind="on_demand", member_id=member_id, platform="slack", space="T1",
                  option_order=(2, 0, 1, 3), created_at=T0)
     await store.create_delivery(d)
     return d
+
+
+@pytest.fixture
+async def two_stores(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Two stores on one file, as two processes would have."""
+    path = tmp_path / "shared.db"
+    a, b = await SqliteStore.open(path), await SqliteStore.open(path)
+    yield path, a, b
+    await a.close()
+    await b.close()
 
 
 def _answer(d: Delivery, member_id: str, option: int, correct: bool, *, at=T0) -> AnswerRecord:
@@ -50,64 +60,42 @@ async def test_same_answer_twice_counts_once(store: SqliteStore, db_path: Path) 
     assert card.reviews == 1 and card.last_correct
 
 
-async def test_two_answers_at_once_count_once(store: SqliteStore, db_path: Path) -> None:
-    member = await store.ensure_member(ALICE, now=T0)
-    d = await _delivery(store, member.id)
+@pytest.mark.parametrize("processes", [1, 2])
+async def test_two_answers_at_once_count_once(two_stores, processes: int) -> None:  # type: ignore[no-untyped-def]
+    """A double click in one process, or the same answer through two stores (as two processes
+    would have) on one file: the unique key decides, not memory."""
+    path, a, b = two_stores
+    other = b if processes == 2 else a
+    member = await a.ensure_member(ALICE, now=T0)
+    d = await _delivery(a, member.id)
     results = await asyncio.gather(
-        store.record_answer(_answer(d, member.id, 1, False), srs.review),
-        store.record_answer(_answer(d, member.id, 0, True), srs.review),
+        a.record_answer(_answer(d, member.id, 1, False), srs.review),
+        other.record_answer(_answer(d, member.id, 0, True), srs.review),
     )
     assert sorted(r.duplicate for r in results) == [False, True]
     assert results[0].answer == results[1].answer
-    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 1
-    assert _count(db_path, "SELECT reviews FROM review_cards") == 1
+    assert _count(path, "SELECT COUNT(*) FROM answers") == 1
+    assert _count(path, "SELECT reviews FROM review_cards") == 1
 
 
-async def test_two_processes_answering_at_once_count_once(tmp_path: Path) -> None:
-    """Two stores (as two processes would) on one file: the unique key decides, not memory."""
-    path = tmp_path / "shared.db"
-    a, b = await SqliteStore.open(path), await SqliteStore.open(path)
-    try:
-        member = await a.ensure_member(ALICE, now=T0)
-        d = await _delivery(a, member.id)
-        results = await asyncio.gather(
-            a.record_answer(_answer(d, member.id, 0, True), srs.review),
-            b.record_answer(_answer(d, member.id, 1, False), srs.review),
-        )
-        assert sorted(r.duplicate for r in results) == [False, True]
-        assert _count(path, "SELECT COUNT(*) FROM answers") == 1
-    finally:
-        await a.close()
-        await b.close()
-
-
-async def test_snapshot_sees_what_another_process_wrote(tmp_path: Path) -> None:
+async def test_snapshot_sees_what_another_process_wrote(two_stores) -> None:  # type: ignore[no-untyped-def]
     """The member's snapshot is cached between answers; a write by another connection must show."""
-    path = tmp_path / "shared.db"
-    a, b = await SqliteStore.open(path), await SqliteStore.open(path)
-    try:
-        member = await a.ensure_member(ALICE, now=T0)
-        d1 = await _delivery(a, member.id)
-        d2 = Delivery(id=new_id(), drill_id="d2", kind="on_demand", member_id=member.id, platform="slack", space="T1",
-                      option_order=(0, 1, 2, 3), created_at=T0)
-        await b.create_delivery(d2)
-        d3 = await _delivery(a, member.id)
-        first = await a.record_answer(_answer(d1, member.id, 0, True), srs.review)
-        assert first.snapshot.answered == 1
-        await b.record_answer(_answer(d2, member.id, 0, False, at=T0 + timedelta(minutes=1)), srs.review)
-        third = await a.record_answer(_answer(d3, member.id, 0, True, at=T0 + timedelta(minutes=2)), srs.review)
-        assert third.snapshot.answered == 3 and third.snapshot.correct == 2
-        assert set(third.snapshot.cards) == {"d1", "d2"}
-        assert not third.snapshot.cards["d2"].last_correct, "the card written by the other process"
-        assert third.snapshot.cards["d1"].reviews == 2, "d1's second review built on the first"
-        assert (await a.member_snapshot(member.id, since=T0 - timedelta(days=1))).answered == 3
-        await b.record_answer(_answer(await _delivery(b, member.id), member.id, 0, True,
-                                      at=T0 + timedelta(minutes=3)), srs.review)
-        stats = await a.member_snapshot(member.id, since=T0 - timedelta(days=1))
-        assert stats.answered == 4 and len(stats.recent) == 4
-    finally:
-        await a.close()
-        await b.close()
+    _, a, b = two_stores
+    member = await a.ensure_member(ALICE, now=T0)
+    d1, d2, d3 = await _delivery(a, member.id), await _delivery(b, member.id, drill_id="d2"), await _delivery(a, member.id)
+    first = await a.record_answer(_answer(d1, member.id, 0, True), srs.review)
+    assert first.snapshot.answered == 1
+    await b.record_answer(_answer(d2, member.id, 0, False, at=T0 + timedelta(minutes=1)), srs.review)
+    third = await a.record_answer(_answer(d3, member.id, 0, True, at=T0 + timedelta(minutes=2)), srs.review)
+    assert third.snapshot.answered == 3 and third.snapshot.correct == 2
+    assert set(third.snapshot.cards) == {"d1", "d2"}
+    assert not third.snapshot.cards["d2"].last_correct, "the card written by the other process"
+    assert third.snapshot.cards["d1"].reviews == 2, "d1's second review built on the first"
+    assert (await a.member_snapshot(member.id, since=T0 - timedelta(days=1))).answered == 3
+    await b.record_answer(_answer(await _delivery(b, member.id), member.id, 0, True,
+                                  at=T0 + timedelta(minutes=3)), srs.review)
+    stats = await a.member_snapshot(member.id, since=T0 - timedelta(days=1))
+    assert stats.answered == 4 and len(stats.recent) == 4
 
 
 async def test_a_batch_that_fails_midway_leaves_no_rows_and_no_cached_state(store: SqliteStore, db_path: Path) -> None:
