@@ -40,6 +40,8 @@ class FixedClock:
 
 def to_utc(value: datetime) -> datetime:
     """Normalize an aware datetime to UTC; refuse naive ones instead of guessing."""
+    if value.tzinfo is timezone.utc:  # the usual case (records hold UTC): it runs several times per answer
+        return value
     if value.tzinfo is None:
         raise ValueError("naive datetime: pass an aware one")
     return value.astimezone(timezone.utc)
@@ -47,9 +49,7 @@ def to_utc(value: datetime) -> datetime:
 
 def iso(value: datetime) -> str:
     """The storage form of an instant: ISO 8601 in UTC, sortable as text."""
-    if value.tzinfo is not timezone.utc:  # records hold UTC already; skip the conversion (answer path)
-        value = to_utc(value)
-    return value.isoformat(timespec="microseconds")
+    return to_utc(value).isoformat(timespec="microseconds")
 
 
 def parse_iso(text: str) -> datetime:

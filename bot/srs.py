@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from fsrs import Card, Rating, Scheduler, State
 
@@ -15,6 +15,9 @@ from bot.store import AnswerRecord, CardState
 _SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
 
 
+_STATES = {int(s): s for s in State}
+
+
 def _to_fsrs(card: CardState) -> Card:
     return Card(
         card_id=1, state=_STATES[card.state], step=card.step, stability=card.stability,
@@ -22,26 +25,17 @@ def _to_fsrs(card: CardState) -> Card:
     )
 
 
-_STATES = {int(s): s for s in State}
-
-
-def _utc(value: datetime) -> datetime:
-    # Records and fsrs already carry UTC; converting only when they do not keeps this cheap
-    # on the answer path, where it runs three times per answer.
-    return value if value.tzinfo is timezone.utc else to_utc(value)
-
-
 def review(card: CardState | None, answer: AnswerRecord) -> CardState:
     """The card after this answer, computed by FSRS at the answer's own instant."""
-    when = _utc(answer.answered_at)
+    when = to_utc(answer.answered_at)
     fsrs_card = _to_fsrs(card) if card else Card(card_id=1, due=when)
     updated, _log = _SCHEDULER.review_card(fsrs_card, Rating.Good if answer.correct else Rating.Again,
                                            review_datetime=when)
     lapsed = card is not None and card.last_correct and not answer.correct
     return CardState(
         member_id=answer.member_id, drill_id=answer.drill_id, state=int(updated.state), step=updated.step,
-        stability=updated.stability, difficulty=updated.difficulty, due=_utc(updated.due),
-        last_review=_utc(updated.last_review) if updated.last_review else when,
+        stability=updated.stability, difficulty=updated.difficulty, due=to_utc(updated.due),
+        last_review=to_utc(updated.last_review) if updated.last_review else when,
         last_correct=answer.correct, reviews=(card.reviews if card else 0) + 1,
         lapses=(card.lapses if card else 0) + lapsed,
     )
