@@ -8,8 +8,8 @@ single run swings by a quarter either way.
 
 The engine runs as `saga-drills run` serves: the store and engine open, then
 `bot.runtime.tune_interpreter()` (GIL switch interval, startup objects frozen, young-generation
-GC threshold), then the
-answering. `--default-interpreter` skips that step to show what it is worth.
+GC threshold), then the answering. `--default-interpreter` skips that step to show what it is
+worth.
 
     .venv/bin/python benchmarks/answer_path.py [--members 200] [--rounds 10] [--repeat 5]
 """
