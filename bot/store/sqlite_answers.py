@@ -121,8 +121,7 @@ class AnswerWriter:
     async def _write_members(self, batch: Sequence[_Pending], members: list[str]) -> list[Any]:
         since = min(p.record.answered_at for p in batch) - STREAK_HORIZON
         async with self.db.transaction() as conn:
-            loaded = await self.snapshots.load(conn, members, since=since)
-            epoch = self.snapshots.epoch
+            loaded, epoch = await self.snapshots.load(conn, members, since=since)
             # The unique key decides which answer counts, against other processes too. While the
             # INSERT runs, review every answer as if it counts; the count of rows that went in
             # says whether they all did, and only a batch with repeats reads which ones and is

@@ -38,8 +38,8 @@ class SnapshotCache:
         self._cache.pop(member_id, None)
         self._confirmed.pop(member_id, None)
 
-    async def load(self, conn: Any, members: Sequence[str], *, since: datetime) -> dict[str, MemberSnapshot]:
-        """The members' snapshots as the database holds them now (inside the caller's transaction)."""
+    async def load(self, conn: Any, members: Sequence[str], *, since: datetime) -> tuple[dict[str, MemberSnapshot], int]:
+        """The members' snapshots as the database holds them now, and the epoch to hand to `keep`."""
         [(version,)] = await conn.execute_fetchall("PRAGMA data_version")
         if version != self._data_version:
             self._data_version, self._epoch = version, self._epoch + 1
@@ -68,12 +68,7 @@ class SnapshotCache:
                     missing.append(m)
         if missing:
             out.update(await read_snapshots(conn, missing, since))
-        return out
-
-    @property
-    def epoch(self) -> int:
-        """Read it right after `load`, inside the same transaction, and hand it to `keep`."""
-        return self._epoch
+        return out, self._epoch
 
     def keep(self, snapshots: Mapping[str, MemberSnapshot], *, epoch: int) -> None:
         """Remember snapshots the database holds since a commit in `epoch`; call only after it committed.

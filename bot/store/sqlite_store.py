@@ -173,8 +173,7 @@ class SqliteStore:
 
     async def member_snapshot(self, member_id: str, *, since: datetime) -> MemberSnapshot:
         async with self.db.reading() as conn:
-            snapshots = await self._snapshots.load(conn, [member_id], since=since)
-            epoch = self._snapshots.epoch
+            snapshots, epoch = await self._snapshots.load(conn, [member_id], since=since)
         self._snapshots.keep(snapshots, epoch=epoch)
         return snapshots[member_id]
 
