@@ -136,9 +136,8 @@ class AnswerWriter:
                 inserted = await _inserted(conn, [p.answer_id for p in batch])
                 firsts = await _first_answers(conn, [p.record for p in batch if p.answer_id not in inserted])
                 cards, counted, params = _review(batch, loaded, inserted)
-            upsert = asyncio.ensure_future(
+            upsert = await _started(
                 conn.execute(_UPSERT_CARDS.format(rows=rows_of(len(cards), 11)), params) if cards else _nothing())
-            await asyncio.sleep(0)  # hand it to aiosqlite's thread before the work below takes the GIL
             snapshots, derived = await self._derive(batch, upsert, lambda: _outcome(batch, loaded, counted, cards, firsts))
         self.snapshots.keep(snapshots, epoch=epoch)
         return derived
@@ -178,14 +177,20 @@ async def _nothing() -> None:
     """A batch of repeats only has no cards to write."""
 
 
+async def _started(statement: Awaitable[T]) -> asyncio.Future[T]:
+    """The statement, handed to aiosqlite's thread: one turn of the loop lets it go out before
+    the caller's Python work takes the GIL."""
+    task = asyncio.ensure_future(statement)
+    await asyncio.sleep(0)
+    return task
+
+
 async def _overlapped(statement: Awaitable[T], work: Callable[[], Any]) -> tuple[T, Any]:
     """Run `work` while aiosqlite's thread executes `statement`; both results, or the first error.
 
-    One turn of the loop hands the statement to the thread before `work` takes the GIL. If
-    `work` fails, the statement is still awaited, so the rollback that follows never races it.
+    If `work` fails, the statement is still awaited, so the rollback that follows never races it.
     """
-    task = asyncio.ensure_future(statement)
-    await asyncio.sleep(0)
+    task = await _started(statement)
     try:
         done = work()
     except BaseException:
