@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from functools import cached_property
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
@@ -33,7 +34,7 @@ class _Strict(BaseModel):
 
 
 class Snippet(_Strict):
-    language: str = Field(pattern=r"^[a-z0-9+#-]+$", description="Language name for highlighting: go, python, java, typescript, sql, yaml.")
+    language: str = Field(pattern=r"^[a-z0-9+#-]+$", description="Language name for highlighting and parsing: go, python, java, kotlin, typescript, csharp, sql, yaml.")
     code: str = Field(min_length=1)
 
     @field_validator("code")
@@ -70,7 +71,7 @@ class Drill(_Strict):
     tier: Tier
     topics: tuple[str, ...] = Field(min_length=1)
     minutes: int = Field(ge=1, le=30)
-    crux: str = Field(min_length=1, max_length=200, description="One line: what the drill is about.")
+    takeaway: str = Field(min_length=1, max_length=200, description="The one-line lesson, shown only after the answer (feedback and reveal), never on the card.")
     snippet: Snippet
     question: str = Field(min_length=1, max_length=500)
     options: tuple[Option, ...] = Field(min_length=3, max_length=5)
@@ -79,6 +80,15 @@ class Drill(_Strict):
     next: str | None = Field(default=None, pattern=SLUG, description="Id of the drill that continues the climb.")
     retracted: bool = False
     retracted_reason: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _crux_is_takeaway(cls, data: Any) -> Any:
+        # `crux` was shown on the card above the code and gave the answer away; it is now the
+        # takeaway, shown after the answer. Older packs still load (the loader warns).
+        if isinstance(data, dict) and "crux" in data and "takeaway" not in data:
+            data = {("takeaway" if k == "crux" else k): v for k, v in data.items()}
+        return data
 
     @field_validator("topics")
     @classmethod
