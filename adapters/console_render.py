@@ -56,7 +56,7 @@ def _card(card: DrillCard) -> RenderableType:
     for opt in card.options:
         options.add_row(f"  {opt.letter})", opt.text)
     body = Group(
-        Text(card.crux, style="italic"), Text(""), code, Text(""), Text(card.question, style="bold"), Text(""), options, Text(""),
+        code, Text(""), Text(card.question, style="bold"), Text(""), options, Text(""),
         Text(f"Answer with a letter ({card.options[0].letter}–{card.options[-1].letter}) · {card.footer}", style="dim"),
     )
     return Panel(body, title=f"{card.header} · {card.title}", title_align="left")
@@ -68,8 +68,9 @@ def _feedback(fb: Feedback) -> RenderableType:
         head.append("  (you already answered this one; your first answer counts)", style="dim")
     parts: list[RenderableType] = [head, Text(f"You chose {fb.chosen_letter}) {fb.chosen_text}"), Text(fb.chosen_why, style="dim"), Text("")]
     if not fb.correct:
-        parts += [Text(f"Best fix: {fb.best_letter}) {fb.best_text}", style="bold"), Text(fb.best_why, style="dim"), Text("")]
-    parts += [Text("Recap: ", style="bold") + Text(fb.recap), Text("")]
+        parts += [Text(f"Best answer: {fb.best_letter}) {fb.best_text}", style="bold"), Text(fb.best_why, style="dim"), Text("")]
+    parts += [Text("Takeaway: ", style="bold") + Text(fb.takeaway, style="italic"),
+              Text("Recap: ", style="bold") + Text(fb.recap), Text("")]
     parts += [Text(f"• {s.title} — {s.url}", style="dim") for s in fb.sources]
     parts += [Text(""), Text(f"{fb.altitude_line} · streak {fb.streak_days} day{'s' if fb.streak_days != 1 else ''}")]
     if fb.next_drill_title:
@@ -94,12 +95,13 @@ def _reveal(rv: Reveal) -> RenderableType:
         mark = " ✔" if o.best else ""
         rows.append(Text(f"{o.letter} {bar(o.count / total, 12)} {o.count}{mark}"))
     best = next(o for o in rv.options if o.best)
-    rows += [Text(""), Text(f"Best fix: {best.letter}) {best.text}", style="bold"), Text(best.why)]
+    rows += [Text(""), Text(f"Best answer: {best.letter}) {best.text}", style="bold"), Text(best.why)]
     for o in rv.options:
         if not o.best:
             rows.append(Text(f"{o.letter}) {o.text} — {o.why}", style="dim"))
     if rv.common_trap:
         rows.append(Text(f"Most common trap: {rv.common_trap} — {rv.common_trap_description or ''}"))
+    rows += [Text(""), Text("Takeaway: ", style="bold") + Text(rv.takeaway, style="italic"), Text("Recap: ", style="bold") + Text(rv.recap)]
     return Panel(Group(*rows), title=f"Reveal · {rv.title}", title_align="left")
 
 

@@ -169,7 +169,7 @@ def _message(content: str, embeds: list[dict[str, Any]], rows: list[dict[str, An
 
 # -- the drill card -----------------------------------------------------------------------------
 def _card(card: DrillCard) -> DiscordMessage:
-    head = f"**{card.header}**\n## {card.title}\n*{card.crux}*"
+    head = f"**{card.header}**\n## {card.title}"
     code = _fence(card.code, card.language)
     ask = _join(f"**{card.question}**", *(f"**{o.letter}.** {o.text}" for o in card.options))
     foot = f"-# {card.footer}" if card.footer else ""
@@ -193,7 +193,7 @@ def _card(card: DrillCard) -> DiscordMessage:
         message = layout()
         if not limit_problems(message.payload):
             return message
-    # The drill model bounds title, crux, question and options, so the last layout always fits;
+    # The drill model bounds title, question and options, so the last layout always fits;
     # clip it anyway rather than send a message Discord would refuse.
     ask = _clip(ask, EMBED_DESCRIPTION_MAX)
     return _message(_clip(_join(head, attached, foot), CONTENT_MAX), [{"description": ask, "color": color}], rows, (snippet,))
@@ -207,8 +207,8 @@ def _feedback(fb: Feedback, space: str | None) -> DiscordMessage:
         parts.append("-# You already answered this one; your first answer is the one that counts.")
     parts += [f"**You chose {fb.chosen_letter}.** {fb.chosen_text}", _quote(fb.chosen_why)]
     if not fb.correct:
-        parts += [f"**Best fix: {fb.best_letter}.** {fb.best_text}", _quote(fb.best_why)]
-    parts.append(f"**Recap** {fb.recap.strip()}")
+        parts += [f"**Best answer: {fb.best_letter}.** {fb.best_text}", _quote(fb.best_why)]
+    parts += [f"**Takeaway** *{fb.takeaway}*", f"**Recap** {fb.recap.strip()}"]
     if fb.sources:
         # <url> keeps Discord from unfurling a preview card per link.
         parts.append("**Read more** " + " · ".join(f"[{s.title}](<{s.url}>)" for s in fb.sources))
@@ -244,7 +244,7 @@ def _reveal(rv: Reveal, space: str | None) -> DiscordMessage:
     best = next((o for o in rv.options if o.best), None)
     parts = [f"{rv.total} answer{'s' if rv.total != 1 else ''} (no names)", f"```\n{counts}\n```"]
     if best is not None:
-        parts += [f"**Best fix: {best.letter}.** {best.text}", _quote(best.why)]
+        parts += [f"**Best answer: {best.letter}.** {best.text}", _quote(best.why)]
     others = [o for o in rv.options if not o.best]
     if others:
         parts.append("**Why the others fail**")
@@ -252,7 +252,7 @@ def _reveal(rv: Reveal, space: str | None) -> DiscordMessage:
     if rv.common_trap:
         desc = f" — {rv.common_trap_description}" if rv.common_trap_description else ""
         parts.append(f"**Most common trap:** {rv.common_trap}{desc}")
-    parts.append(f"**Recap** {rv.recap.strip()}")
+    parts += [f"**Takeaway** *{rv.takeaway}*", f"**Recap** {rv.recap.strip()}"]
     return _text_message("\n".join(parts), _action_rows([NEXT_BUTTON], space), color=COLORS["info"],
                          title=f"Reveal · {rv.title}")
 

@@ -82,11 +82,10 @@ def _action_buttons(items: tuple[Action, ...]) -> list[dict[str, Any]]:
 
 # -- drill card -------------------------------------------------------------------------------
 def _card(card: DrillCard) -> tuple[str, list[dict[str, Any]]]:
-    crux = text_sections(_italic(card.crux))
     question = text_sections(f"*{escape(card.question)}*")
     options = text_sections("\n".join(f"*{o.letter}.* {escape(o.text)}" for o in card.options))
-    around = 1 + len(crux) + len(question) + len(options) + 2  # header … buttons and footer
-    blocks: list[dict[str, Any]] = [header(f"{card.header} · {card.title}"), *crux]
+    around = 1 + len(question) + len(options) + 2  # header … buttons and footer
+    blocks: list[dict[str, Any]] = [header(f"{card.header} · {card.title}")]
     # A long snippet is split over several sections; only an absurd one is cut, with a note.
     blocks += code_sections(card.code, max_sections=MAX_MESSAGE_BLOCKS - around)
     blocks += question + options
@@ -110,8 +109,8 @@ def _feedback(fb: Feedback) -> tuple[str, list[dict[str, Any]]]:
         blocks.append(context("You already answered this one; your first answer is the one that counts."))
     blocks += text_sections(f"*You chose {fb.chosen_letter}.* {escape(fb.chosen_text)}\n{escape(fb.chosen_why)}")
     if not fb.correct:
-        blocks += text_sections(f"*Best fix: {fb.best_letter}.* {escape(fb.best_text)}\n{escape(fb.best_why)}")
-    blocks += text_sections(f"*Recap.* {escape(fb.recap)}")
+        blocks += text_sections(f"*Best answer: {fb.best_letter}.* {escape(fb.best_text)}\n{escape(fb.best_why)}")
+    blocks += text_sections(f"*Takeaway.* {_italic(fb.takeaway)}\n*Recap.* {escape(fb.recap)}")
     if fb.sources:
         blocks.append(context(*(link(s.url, s.title) for s in fb.sources)))
     days = f"{fb.streak_days} day{'s' if fb.streak_days != 1 else ''}"
@@ -119,7 +118,7 @@ def _feedback(fb: Feedback) -> tuple[str, list[dict[str, Any]]]:
     if fb.next_drill_title:
         blocks += text_sections(f"Continue the climb ↑ *{escape(fb.next_drill_title)}*")
     blocks += _action_buttons((Action(label="Next drill", command="next", style="primary"),))
-    verdict_text = "Right" if fb.correct else f"Not this time; best fix {fb.best_letter}"
+    verdict_text = "Right" if fb.correct else f"Not this time; best answer {fb.best_letter}"
     return f"{verdict_text}: {fb.title}", blocks
 
 
@@ -168,15 +167,15 @@ def _reveal(rv: Reveal) -> tuple[str, list[dict[str, Any]]]:
     blocks = [header(f"Reveal · {rv.title}"), *text_sections(f"*{total} answer{'s' if total != 1 else ''}* from the team")]
     blocks += code_sections(chart, max_sections=1)
     if best is not None:
-        blocks += text_sections(f"*Best fix: {best.letter}.* {escape(best.text)}\n{escape(best.why)}")
+        blocks += text_sections(f"*Best answer: {best.letter}.* {escape(best.text)}\n{escape(best.why)}")
     for o in rv.options:
         if not o.best:
             blocks += text_sections(f"*{o.letter}.* {escape(o.text)}\n_Why not:_ {escape(o.why)}")
     if rv.common_trap:
         trap = f" — {escape(rv.common_trap_description)}" if rv.common_trap_description else ""
         blocks += text_sections(f"*Most common trap:* {escape(rv.common_trap)}{trap}")
-    blocks += text_sections(f"*Recap.* {escape(rv.recap)}")
-    head = f"Reveal: {rv.title} — best fix {best.letter}" if best else f"Reveal: {rv.title}"
+    blocks += text_sections(f"*Takeaway.* {_italic(rv.takeaway)}\n*Recap.* {escape(rv.recap)}")
+    head = f"Reveal: {rv.title} — best answer {best.letter}" if best else f"Reveal: {rv.title}"
     return head, blocks[:MAX_MESSAGE_BLOCKS]
 
 

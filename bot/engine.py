@@ -160,7 +160,7 @@ class Engine:
             delivery_id=delivery.id, drill_id=drill.id, title=drill.title, correct=answer.correct,
             chosen_letter=LETTERS[delivery.option_order.index(answer.option_index)], chosen_text=chosen.text,
             chosen_why=chosen.why, best_letter=LETTERS[delivery.option_order.index(drill.best_index)],
-            best_text=best.text, best_why=best.why, recap=drill.recap,
+            best_text=best.text, best_why=best.why, takeaway=drill.takeaway, recap=drill.recap,
             sources=self._sources(drill),
             altitude_line=altitude_line, streak_days=current.streak(now),
             duplicate=duplicate, next_drill_title=nxt.title if nxt and not nxt.retracted else None,
@@ -254,7 +254,7 @@ class Engine:
         wrong = [(tally.get(j, 0), o.misconception) for j, o in enumerate(drill.options) if not o.best and tally.get(j, 0)]
         trap = max(wrong, default=None)
         desc = self.library.misconceptions.get(trap[1]) if trap and trap[1] else None
-        return Reveal(delivery_id=delivery_id, drill_id=drill.id, title=drill.title, options=options, recap=drill.recap,
+        return Reveal(delivery_id=delivery_id, drill_id=drill.id, title=drill.title, options=options, takeaway=drill.takeaway, recap=drill.recap,
                       common_trap=trap[1] if trap else None, common_trap_description=desc.description if desc else None)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -282,7 +282,7 @@ def card_view(delivery: Delivery, drill: Drill, *, footer: str = "") -> DrillCar
     """The card for a delivery: options in the delivery's shuffled order, lettered A, B, C…"""
     return DrillCard(
         delivery_id=delivery.id, delivery_kind=delivery.kind, drill_id=drill.id, title=drill.title,
-        tier=drill.tier.label, minutes=drill.minutes, crux=drill.crux, language=drill.snippet.language,
+        tier=drill.tier.label, minutes=drill.minutes, language=drill.snippet.language,
         code=drill.snippet.code.rstrip("\n"), question=drill.question,
         options=tuple(OptionView(letter=LETTERS[i], text=drill.options[j].text) for i, j in enumerate(delivery.option_order)),
         footer=footer,

@@ -63,7 +63,6 @@ class DrillCard(_Frozen):
     title: str
     tier: str
     minutes: int
-    crux: str
     language: str
     code: str
     question: str
@@ -89,6 +88,7 @@ class Feedback(_Frozen):
     best_letter: str
     best_text: str
     best_why: str
+    takeaway: str
     recap: str
     sources: tuple[SourceView, ...]
     altitude_line: str
@@ -140,6 +140,7 @@ class Reveal(_Frozen):
     drill_id: str
     title: str
     options: tuple[OptionTally, ...]
+    takeaway: str
     recap: str
     common_trap: str | None = None
     common_trap_description: str | None = None

@@ -25,9 +25,10 @@ def drill_dict(drill_id: str, tier: str = "junior", *, next_id: str | None = Non
                      "misconception": "wrong-a" if i % 2 else "wrong-b"})
     data = {
         "id": drill_id, "title": f"Drill {drill_id}", "tier": tier, "topics": ["idempotency"], "minutes": 2,
-        "crux": "A one-line crux.", "snippet": {"language": "python", "code": SNIPPET},
+        "takeaway": "A one-line takeaway.", "snippet": {"language": "python", "code": SNIPPET},
         "question": "What fails?", "options": opts, "recap": "The recap.",
-        "sources": [{"title": "Saga pattern", "url": "https://microservices.io/patterns/data/saga.html"}],
+        "sources": [{"title": "Saga pattern", "url": "https://microservices.io/patterns/data/saga.html"},
+                    {"title": "Sagas (1987)", "url": "https://www.cs.cornell.edu/andru/cs711/2002fa/reading/sagas.pdf"}],
     }
     if next_id:
         data["next"] = next_id

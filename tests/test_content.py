@@ -149,9 +149,10 @@ def test_cli_check_passes_on_builtin_pack() -> None:
 def test_cli_check_fails_with_path_line_on_broken_pack(tmp_path: Path) -> None:
     write_pack(tmp_path, {"junior": 1})
     bad = _write(tmp_path, "broken.yaml", _bad_tier(_two_best(drill_dict("broken-drill"))))
-    result = _cli("drills", "check", str(tmp_path))
+    result = _cli("drills", "check", "--quiet", str(tmp_path))
     assert result.returncode == 1
-    lines = result.stdout.strip().splitlines()
+    # The generated drills break the option standard on purpose elsewhere; here only errors count.
+    lines = [line for line in result.stdout.strip().splitlines() if ": warning: " not in line]
     assert len(lines) == 2 and all(line.startswith(f"{bad}:") for line in lines), lines
 
 

@@ -156,7 +156,7 @@ def test_a_removed_shipped_id_is_reported_with_its_line(tmp_path: Path) -> None:
     ids = write_pack(tmp_path, {"junior": 2})
     lock_ids(load_library([tmp_path]), tmp_path)
     (tmp_path / f"{ids[1]}.yaml").unlink()
-    problems = check_library(load_library([tmp_path]))
+    problems = [p for p in check_library(load_library([tmp_path])) if not p.warning]
     [problem] = problems
     assert problem.path.endswith(IDS_FILE) and problem.line == 3 and problem.drill_id == ids[1]
     assert "retracted: true" in problem.message

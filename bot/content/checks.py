@@ -1,14 +1,15 @@
-"""Authoring checks beyond the schema: snippet size, the climb, stable ids, platform limits."""
+"""Authoring checks beyond the schema: snippets that parse, the option standard, the climb, stable ids, limits."""
 
 from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from bot.content import snippets, standard
 from bot.content.loader import Library, Problem
 from bot.content.models import LETTERS, Drill
 from bot.messages import Feedback, OptionTally, Reply, Reveal, SourceView
@@ -24,14 +25,24 @@ _EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?](?=\s+[A-Z`(\"']|\s*$)")
 
 
-def check_library(lib: Library, *, platforms: tuple[str, ...] = tuple(PLATFORM_RENDERERS)) -> list[Problem]:
-    """Every authoring problem in `lib`, in file order; the loader's own problems are not repeated."""
+def check_library(lib: Library, *, platforms: tuple[str, ...] = tuple(PLATFORM_RENDERERS),
+                  packs: Sequence[Path] = ()) -> list[Problem]:
+    """Every authoring problem in `lib`, in file order; the loader's own problems are not repeated.
+
+    Breaches of the option standard are warnings (`drills check --strict` makes them errors); a
+    cue that beats chance over a pack is one warning on the pack's folder (see `pack_drills`).
+    """
     problems: list[Problem] = []
     renderers = {name: importlib.import_module(PLATFORM_RENDERERS[name]) for name in platforms}
     for drill in sorted(lib.drills.values(), key=lambda d: lib.paths[d.id]):
         problems.extend(_drill_problems(lib, drill))
+        problems.extend(_snippet_problems(lib, drill))
+        problems.extend(lib.problem(drill.id, f.loc, f.message, warning=True) for f in standard.drill_findings(drill))
         for name, module in renderers.items():
             problems.extend(_limit_problems(lib, drill, name, module.render_payload, module.limit_problems))
+    for folder, drills in pack_drills(lib, packs).items():
+        problems.extend(Problem(str(folder), 0, "-", f"cue: {score}; reword the options so no cue finds the key", True)
+                        for score in standard.cue_scores(drills) if score.outside_chance)
     problems.extend(_climb_problems(lib))
     problems.extend(_id_lock_problems(lib))
     return problems
@@ -55,6 +66,24 @@ def _drill_problems(lib: Library, drill: Drill) -> Iterator[Problem]:
         yield lib.problem(drill.id, ["recap"], f"recap has {sentences} sentences; keep it to 1–{RECAP_SENTENCES}")
 
 
+def _snippet_problems(lib: Library, drill: Drill) -> Iterator[Problem]:
+    found = snippets.parse_problem(drill.snippet.language, drill.snippet.code)
+    if found is not None:
+        # The block scalar's first line is the one after `code: |`.
+        problem = lib.problem(drill.id, ["snippet", "code"], found.message)
+        yield Problem(problem.path, problem.line + found.line, drill.id, f"snippet line {found.line}: {found.message}")
+
+
+def pack_drills(lib: Library, packs: Sequence[Path] = ()) -> dict[Path, list[Drill]]:
+    """The active drills of each pack: under each folder of `packs`, else by the folder they sit in."""
+    folders = [Path(p).resolve() for p in packs]
+    grouped: dict[Path, list[Drill]] = {}
+    for drill in lib.active:
+        path = Path(lib.paths[drill.id]).resolve()
+        grouped.setdefault(next((f for f in folders if path.is_relative_to(f)), path.parent), []).append(drill)
+    return grouped
+
+
 def _sample_replies(drill: Drill) -> Iterator[Reply]:
     """The drill's card, the feedback for each option, and the reveal: everything it sends."""
     from bot.engine import card_view
@@ -68,12 +97,12 @@ def _sample_replies(drill: Drill) -> Iterator[Reply]:
         yield Feedback(
             delivery_id=delivery.id, drill_id=drill.id, title=drill.title, correct=option.best,
             chosen_letter=LETTERS[i], chosen_text=option.text, chosen_why=option.why, best_letter=LETTERS[best],
-            best_text=drill.options[best].text, best_why=drill.options[best].why, recap=drill.recap,
+            best_text=drill.options[best].text, best_why=drill.options[best].why, takeaway=drill.takeaway, recap=drill.recap,
             sources=tuple(SourceView(title=s.title, url=str(s.url)) for s in drill.sources),
             altitude_line="Senior · Climbing toward In orbit: 11 of 12 junior (need 11), 16 of 18 middle (need 17) drills held",
             streak_days=365, next_drill_title="x" * 120,
         )
-    yield Reveal(delivery_id=delivery.id, drill_id=drill.id, title=drill.title, recap=drill.recap,
+    yield Reveal(delivery_id=delivery.id, drill_id=drill.id, title=drill.title, takeaway=drill.takeaway, recap=drill.recap,
                  options=tuple(OptionTally(letter=LETTERS[i], text=o.text, count=999, best=o.best, why=o.why)
                                for i, o in enumerate(drill.options)),
                  common_trap="x" * 40, common_trap_description="y" * 200)

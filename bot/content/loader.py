@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,28 +18,35 @@ from bot.content.models import Drill, Misconception, Tier
 log = logging.getLogger(__name__)
 
 MISCONCEPTIONS_FILE = "misconceptions.yaml"
+TOPICS_FILE = "topics.yaml"
+VOCABULARY_FILES = (MISCONCEPTIONS_FILE, TOPICS_FILE)
 # libyaml is ~10x faster than the pure-Python parser; 1,000 drills must load in < 1 s.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one drill file, printed as `path:line: drill-id: message`."""
+    """One thing wrong with one drill file, printed as `path:line: drill-id: message`.
+
+    A warning breaks the authoring standard but not the bot: `run` serves the pack, and
+    `drills check --strict` counts it as an error.
+    """
 
     path: str
     line: int
     drill_id: str
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.drill_id}: {self.message}"
+        return f"{self.path}:{self.line}: {self.drill_id}: {'warning: ' if self.warning else ''}{self.message}"
 
 
 class LibraryError(Exception):
     """The drill library has problems; `problems` lists all of them."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = tuple(problems)
+        self.problems = tuple(p for p in problems if not p.warning)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -49,14 +57,16 @@ class Library:
     drills: dict[str, Drill] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
     misconceptions: dict[str, Misconception] = field(default_factory=dict)
+    renamed: dict[str, str] = field(default_factory=dict)  # folded misconception tag -> its new tag
+    topics: dict[str, str] = field(default_factory=dict)  # topic slug -> description
     problems: list[Problem] = field(default_factory=list)
     _totals: dict[Tier, int] | None = field(default=None, repr=False)
     generation: int = 0  # bumped by every change to what is active, so caches know to recompute
     nodes: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def problem(self, drill_id: str, loc: Iterable[Any], message: str) -> Problem:
+    def problem(self, drill_id: str, loc: Iterable[Any], message: str, *, warning: bool = False) -> Problem:
         """A Problem for `drill_id` pointing at the line of the field path `loc` in its file."""
-        return Problem(self.paths[drill_id], _line_of(self.nodes.get(drill_id), loc), drill_id, message)
+        return Problem(self.paths[drill_id], _line_of(self.nodes.get(drill_id), loc), drill_id, message, warning)
 
     @property
     def active(self) -> list[Drill]:
@@ -133,25 +143,45 @@ def _format_error(err: dict[str, Any]) -> str:
 
 
 def _drill_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*.yaml") if p.name != MISCONCEPTIONS_FILE)
+    return sorted(p for p in folder.rglob("*.yaml") if p.name not in VOCABULARY_FILES)
 
 
-def _load_misconceptions(folder: Path, lib: Library, problems: list[Problem]) -> None:
+def _vocabulary_file(path: Path, problems: list[Problem]) -> tuple[Any, dict[Any, Any]] | None:
+    try:
+        node, data = _parse(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(str(path), (mark.line + 1) if mark else 1, "-", f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(str(path), 1, "-", "expected a mapping of slug: description"))
+        return None
+    return node, data
+
+
+def _load_vocabulary(folder: Path, lib: Library, problems: list[Problem]) -> None:
+    """The pack's misconception tags (with the folded ones) and its topics."""
     for path in sorted(folder.rglob(MISCONCEPTIONS_FILE)):
-        try:
-            node, data = _parse(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problems.append(Problem(str(path), (mark.line + 1) if mark else 1, "-", f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+        if (parsed := _vocabulary_file(path, problems)) is None:
             continue
-        if not isinstance(data, dict):
-            problems.append(Problem(str(path), 1, "-", "expected a mapping of tag: description"))
-            continue
-        for tag, description in data.items():
+        node, data = parsed
+        for tag, value in data.items():
+            if isinstance(value, dict) and set(value) == {"renamed"}:
+                lib.renamed[str(tag)] = str(value["renamed"])
+                continue
             try:
-                lib.misconceptions[str(tag)] = Misconception(tag=str(tag), description=str(description or ""))
+                lib.misconceptions[str(tag)] = Misconception(tag=str(tag), description=str(value or ""))
             except ValidationError as exc:
                 problems.append(Problem(str(path), _key_line(node, tag), str(tag), _format_error(exc.errors()[0])))
+    for path in sorted(folder.rglob(TOPICS_FILE)):
+        if (parsed := _vocabulary_file(path, problems)) is None:
+            continue
+        node, data = parsed
+        for topic, description in data.items():
+            try:
+                lib.topics[str(topic)] = Misconception(tag=str(topic), description=str(description or "")).description
+            except ValidationError as exc:
+                problems.append(Problem(str(path), _key_line(node, topic), str(topic), _format_error(exc.errors()[0])))
 
 
 def load_library(folders: Sequence[Path | str], *, strict: bool = True,
@@ -164,16 +194,16 @@ def load_library(folders: Sequence[Path | str], *, strict: bool = True,
     lib, problems = Library(), []
     nodes = lib.nodes
     for folder in map(Path, vocabulary):
-        _load_misconceptions(folder, lib, problems)
+        _load_vocabulary(folder, lib, problems)
     for folder in map(Path, folders):
         if not folder.is_dir():
             problems.append(Problem(str(folder), 0, "-", "drill folder does not exist"))
             continue
-        _load_misconceptions(folder, lib, problems)
+        _load_vocabulary(folder, lib, problems)
         for path in _drill_files(folder):
             _load_file(path, lib, nodes, problems)
     _cross_check(lib, nodes, problems)
-    if problems and strict:
+    if strict and any(not p.warning for p in problems):
         raise LibraryError(problems)
     lib.problems = problems
     return lib
@@ -202,6 +232,9 @@ def _load_file(path: Path, lib: Library, nodes: dict[str, Any], problems: list[P
     lib.drills[drill.id] = drill
     lib.paths[drill.id] = str(path)
     nodes[drill.id] = node
+    if "crux" in data:
+        problems.append(Problem(str(path), _key_line(node, "crux"), drill.id,
+                                "crux: renamed takeaway, shown only after the answer; rename the field", True))
 
 
 def _cross_check(lib: Library, nodes: dict[str, Any], problems: list[Problem]) -> None:
@@ -211,7 +244,26 @@ def _cross_check(lib: Library, nodes: dict[str, Any], problems: list[Problem]) -
             problems.append(Problem(path, _key_line(node, "next"), drill.id, f"next: no drill has id {drill.next!r}"))
         elif drill.next and lib.drills[drill.next].retracted and not drill.retracted:
             problems.append(Problem(path, _key_line(node, "next"), drill.id, f"next: {drill.next!r} is retracted"))
+        options = list(drill.options)
         for i, option in enumerate(drill.options):
-            if option.misconception and option.misconception not in lib.misconceptions:
+            tag = option.misconception
+            if tag and tag not in lib.misconceptions and lib.renamed.get(tag) in lib.misconceptions:
+                # A folded tag keeps a pack loading; its answers count under the new tag.
                 line = _line_of(node, ["options", i, "misconception"])
-                problems.append(Problem(path, line, drill.id, f"options.{i}.misconception: {option.misconception!r} is not defined in {MISCONCEPTIONS_FILE}"))
+                problems.append(Problem(path, line, drill.id, f"options.{i}.misconception: {tag!r} was folded into {lib.renamed[tag]!r}; use that", True))
+                options[i] = option.model_copy(update={"misconception": lib.renamed[tag]})
+            elif tag and tag not in lib.misconceptions:
+                line = _line_of(node, ["options", i, "misconception"])
+                problems.append(Problem(path, line, drill.id, f"options.{i}.misconception: {tag!r} is not defined in {MISCONCEPTIONS_FILE}{_closest(tag, lib.misconceptions)}"))
+        if options != list(drill.options):
+            lib.drills[drill.id] = drill.model_copy(update={"options": tuple(options)})
+        if lib.topics:
+            for i, topic in enumerate(drill.topics):
+                if topic not in lib.topics:
+                    problems.append(Problem(path, _line_of(node, ["topics", i]), drill.id,
+                                            f"topics: {topic!r} is not in {TOPICS_FILE}{_closest(topic, lib.topics)}", True))
+
+
+def _closest(word: str, known: Iterable[str]) -> str:
+    match = difflib.get_close_matches(word, list(known), n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""

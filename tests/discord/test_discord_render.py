@@ -49,7 +49,7 @@ def card_for(drill_id: str) -> DrillCard:
 
 def card(code: str, *, options: int = 4, option_text: str = "Option text") -> DrillCard:
     return DrillCard(delivery_id="AbCdEfGhIjKl", delivery_kind="on_demand", drill_id="d", title="A long drill",
-                     tier="Middle", minutes=3, crux="The crux.", language="go", code=code, question="What fails?",
+                     tier="Middle", minutes=3, language="go", code=code, question="What fails?",
                      options=tuple(OptionView(letter="ABCDE"[i], text=f"{option_text} {i}") for i in range(options)),
                      footer="answers are private")
 
@@ -69,7 +69,7 @@ def test_every_shipped_drill_fits_discord(drill_id):
     assert ids == [f"sd:a:{shown.delivery_id}:{letter}" for letter in "ABCDE"[: len(drill.options)]]
     assert all(re.fullmatch(ANSWER_TEMPLATE, i) and len(i) <= 100 for i in ids)
     text = everything(payload)
-    assert f"{drill.tier.label} · ~{drill.minutes} min" in text and drill.title in text and drill.crux in text
+    assert f"{drill.tier.label} · ~{drill.minutes} min" in text and drill.title in text and drill.takeaway not in text
     assert drill.question in text and all(o.text in text for o in drill.options)
     if message.files:  # the snippet moved to a file: it is there in full
         assert message.files[0].data.decode().rstrip("\n") == drill.snippet.code.rstrip("\n")
@@ -119,7 +119,7 @@ def feedback(**over: object) -> Feedback:
     base = dict(delivery_id="AbCdEfGhIjKl", drill_id="d", title="Compensation deletes the payment", correct=False,
                 chosen_letter="B", chosen_text="Retry the delete", chosen_why="The row is gone either way.",
                 best_letter="A", best_text="Refund instead", best_why="A refund is the semantic inverse.",
-                recap="Compensate, never delete.", sources=(SourceView(title="Saga", url="https://microservices.io/"),),
+                takeaway="A refund undoes a charge.", recap="Compensate, never delete.", sources=(SourceView(title="Saga", url="https://microservices.io/"),),
                 altitude_line="Junior · Climbing toward Middle: 2 of 7 middle drills held", streak_days=3,
                 next_drill_title="The in-memory orchestrator")
     base.update(over)
@@ -129,7 +129,7 @@ def feedback(**over: object) -> Feedback:
 def test_feedback_shows_choice_best_fix_recap_and_a_next_button():
     payload = render_payload(feedback())
     text = everything(payload)
-    for part in ("❌ **Not this time**", "**You chose B.** Retry the delete", "**Best fix: A.** Refund instead",
+    for part in ("❌ **Not this time**", "**You chose B.** Retry the delete", "**Best answer: A.** Refund instead",
                  "Compensate, never delete.", "[Saga](<https://microservices.io/>)", "streak 3 days",
                  "Continue the climb ↑"):
         assert part in text
@@ -160,7 +160,7 @@ def test_stats_reveal_and_notice_levels():
                       streak_days=4, answered=10, correct=8, reviews_due=2)
     text = render_payload(stats)["content"]
     assert "Zero ▸ **[Junior]** ▸ Middle" in text and "5/8" in text and "accuracy 80% of 10" in text
-    reveal = Reveal(delivery_id="x", drill_id="d", title="T", recap="R", common_trap="delete-as-undo",
+    reveal = Reveal(delivery_id="x", drill_id="d", title="T", takeaway="TK", recap="R", common_trap="delete-as-undo",
                     common_trap_description="Deleting is not undoing.",
                     options=(OptionTally(letter="A", text="Refund", count=3, best=True, why="inverse"),
                              OptionTally(letter="B", text="Delete", count=1, best=False, why="loses the record")))

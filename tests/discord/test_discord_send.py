@@ -56,7 +56,7 @@ async def test_reveal_goes_into_a_thread_on_the_post(adapter, fake_discord, app)
     [post] = fake_discord.of("POST", rf"/channels/{ref.message_id}/messages")
     assert in_thread.channel == ref.message_id  # a thread started from a message shares its id
     text = text_of(post.json)
-    assert "1 answer (no names)" in text and "Best fix" in text and "Ada" not in text and "ada" not in text
+    assert "1 answer (no names)" in text and "Best answer" in text and "Ada" not in text and "ada" not in text
 
     # Sending to the thread again (say, after a crash) posts in the existing one.
     again = await adapter.send(target(channel=D.CHANNEL_ID, thread=ref.message_id), reveal)

@@ -43,13 +43,13 @@ def feedback_for(drill: Drill, chosen: int) -> Feedback:
     return Feedback(delivery_id="d1", drill_id=drill.id, title=drill.title, correct=chosen == best,
                     chosen_letter=LETTERS[chosen], chosen_text=drill.options[chosen].text, chosen_why=drill.options[chosen].why,
                     best_letter=LETTERS[best], best_text=drill.options[best].text, best_why=drill.options[best].why,
-                    recap=drill.recap, sources=tuple(SourceView(title=s.title, url=str(s.url)) for s in drill.sources),
+                    takeaway=drill.takeaway, recap=drill.recap, sources=tuple(SourceView(title=s.title, url=str(s.url)) for s in drill.sources),
                     altitude_line="Junior · Climbing toward Middle: 7 of 12 middle drills held", streak_days=3,
                     duplicate=True, next_drill_title="The next one")
 
 
 def reveal_for(drill: Drill) -> Reveal:
-    return Reveal(delivery_id="d1", drill_id=drill.id, title=drill.title, recap=drill.recap,
+    return Reveal(delivery_id="d1", drill_id=drill.id, title=drill.title, takeaway=drill.takeaway, recap=drill.recap,
                   options=tuple(OptionTally(letter=LETTERS[i], text=o.text, count=i * 3, best=o.best, why=o.why)
                                 for i, o in enumerate(drill.options)),
                   common_trap="rollback-by-delete", common_trap_description="Undoing a step by erasing our record of it.")
@@ -71,20 +71,21 @@ def test_every_shipped_drill_renders_within_slacks_limits(library):
         assert limit_problems(render_payload(reveal_for(drill))) == [], drill.id
 
 
-def test_the_card_shows_tier_minutes_title_crux_code_question_and_footer(library):
+def test_the_card_shows_tier_minutes_title_code_question_and_footer_and_no_takeaway(library):
     drill = next(iter(library.drills.values()))
     payload = render_payload(card_for(drill))
-    header, crux, code = payload["blocks"][:3]
+    header, code = payload["blocks"][:2]
     assert header == {"type": "header", "text": {"type": "plain_text", "text": f"{drill.tier.label} · ~{drill.minutes} min · {drill.title}", "emoji": True}}
-    assert escape(drill.crux) in crux["text"]["text"]
     assert code["text"]["text"].startswith("```") and code["text"]["text"].endswith("```")
+    # The takeaway is the lesson: on the card it would give the answer away before the code.
+    assert escape(drill.takeaway) not in json.dumps(payload)
     assert payload["blocks"][-1]["elements"][0]["text"] == "answers are private · the team reveal is at 17:00"
     assert drill.title in payload["text"]
 
 
 def card(code: str) -> DrillCard:
     return DrillCard(delivery_id="abc", delivery_kind="on_demand", drill_id="x", title="T", tier="Middle", minutes=3,
-                     crux="c", language="go", code=code, question="q?", footer="",
+                     language="go", code=code, question="q?", footer="",
                      options=tuple(OptionView(letter=l, text=l.lower()) for l in "ABC"))
 
 

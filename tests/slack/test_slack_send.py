@@ -35,7 +35,7 @@ async def test_a_drill_card_goes_to_the_channel_and_its_reveal_into_the_thread(s
     thread_post = fake_slack.of("chat.postMessage")[1]
     assert thread_post.body["thread_ts"] == ref.message_id and thread_post.body["channel"] == "C0DRILLS"
     text = " ".join(b["text"]["text"] for b in thread_post.body["blocks"] if b["type"] == "section")
-    assert "*0 answers* from the team" in text and "Best fix" in text
+    assert "*0 answers* from the team" in text and "Best answer" in text
 
 
 async def test_a_review_drill_goes_by_direct_message(slack, fake_slack, app):
@@ -128,7 +128,7 @@ async def test_server_errors_are_retried_and_refusals_are_reported(slack, fake_s
 
 def long_card(code: str) -> DrillCard:
     return DrillCard(delivery_id="d" * 12, delivery_kind="channel", drill_id="long-snippet", title="A long snippet",
-                     tier="Senior", minutes=9, crux="Long code still reaches Slack.", language="go", code=code,
+                     tier="Senior", minutes=9, language="go", code=code,
                      question="What breaks?", options=tuple(OptionView(letter=l, text=f"option {l}") for l in "ABCD"),
                      footer="answers are private")
 
