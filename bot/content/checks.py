@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from dataclasses import replace
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,7 +38,9 @@ def check_library(lib: Library, *, platforms: tuple[str, ...] = tuple(PLATFORM_R
     for drill in sorted(lib.drills.values(), key=lambda d: lib.paths[d.id]):
         problems.extend(_drill_problems(lib, drill))
         problems.extend(_snippet_problems(lib, drill))
-        problems.extend(lib.problem(drill.id, f.loc, f.message, warning=True) for f in standard.drill_findings(drill))
+        for finding in standard.drill_findings(drill):
+            problem = lib.problem(drill.id, finding.loc, finding.message, warning=True)
+            problems.append(replace(problem, line=problem.line + finding.snippet_line))
         for name, module in renderers.items():
             problems.extend(_limit_problems(lib, drill, name, module.render_payload, module.limit_problems))
     for folder, drills in pack_drills(lib, packs).items():
@@ -70,8 +73,8 @@ def _snippet_problems(lib: Library, drill: Drill) -> Iterator[Problem]:
     found = snippets.parse_problem(drill.snippet.language, drill.snippet.code)
     if found is not None:
         # The block scalar's first line is the one after `code: |`.
-        problem = lib.problem(drill.id, ["snippet", "code"], found.message)
-        yield Problem(problem.path, problem.line + found.line, drill.id, f"snippet line {found.line}: {found.message}")
+        problem = lib.problem(drill.id, ["snippet", "code"], f"snippet line {found.line}: {found.message}")
+        yield replace(problem, line=problem.line + found.line)
 
 
 def pack_drills(lib: Library, packs: Sequence[Path] = ()) -> dict[Path, list[Drill]]:

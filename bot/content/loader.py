@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -13,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bot.content.models import Drill, Misconception, Tier
+from bot.content.models import SLUG, Drill, Misconception, Tier
 
 log = logging.getLogger(__name__)
 
@@ -178,10 +179,10 @@ def _load_vocabulary(folder: Path, lib: Library, problems: list[Problem]) -> Non
             continue
         node, data = parsed
         for topic, description in data.items():
-            try:
-                lib.topics[str(topic)] = Misconception(tag=str(topic), description=str(description or "")).description
-            except ValidationError as exc:
-                problems.append(Problem(str(path), _key_line(node, topic), str(topic), _format_error(exc.errors()[0])))
+            if not re.match(SLUG, str(topic)) or not isinstance(description, str) or not description.strip():
+                problems.append(Problem(str(path), _key_line(node, topic), str(topic), "a topic is a kebab-case slug with a one-line description"))
+                continue
+            lib.topics[str(topic)] = description.strip()
 
 
 def load_library(folders: Sequence[Path | str], *, strict: bool = True,

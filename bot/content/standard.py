@@ -46,6 +46,7 @@ class Finding:
 
     loc: tuple[str | int, ...]
     message: str
+    snippet_line: int = 0  # for a finding inside the snippet: its line there, 1-based
 
 
 def drill_findings(drill: Drill) -> Iterator[Finding]:
@@ -85,7 +86,7 @@ def _comment_spoilers(drill: Drill) -> Iterator[Finding]:
         for m in _COMMENT.finditer(line):
             comment = m.group(1) or m.group(2) or ""
             if hit := SPOILER_COMMENT.search(comment):
-                yield Finding(("snippet", "code"), f"snippet line {number}: the comment says {hit.group(0)!r}; no comment may name the defect or the fix")
+                yield Finding(("snippet", "code"), f"snippet line {number}: the comment says {hit.group(0)!r}; no comment may name the defect or the fix", number)
 
 
 def _features(text: str) -> dict[str, bool]:
