@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandRouter
-from bot.content.loader import Library, builtin_pack, load_library
+from bot.content.loader import Library, LibraryError, builtin_pack, load_library
 from bot.engine import Engine, Rules
 from bot.settings import Settings
 from bot.store.sqlite_store import SqliteStore
@@ -64,8 +64,18 @@ def pack_folders(settings: Settings) -> list[Path]:
 
 
 def load_settings_library(settings: Settings) -> Library:
-    """The built-in pack plus SAGA_DRILLS_PACKS; raises LibraryError with every problem."""
-    return load_library(pack_folders(settings))
+    """The built-in pack plus SAGA_DRILLS_PACKS; raises LibraryError with every problem.
+
+    The same rules as `drills check` (its errors; warnings do not block), so the bot never serves
+    a drill the check refuses: an oversized snippet, a fence inside it, a card over a platform limit.
+    """
+    from bot.content.checks import check_library
+
+    library = load_library(pack_folders(settings))
+    errors = [p for p in check_library(library, packs=pack_folders(settings)) if not p.warning]
+    if errors:
+        raise LibraryError(errors)
+    return library
 
 
 @dataclass

@@ -169,15 +169,16 @@ def test_each_breach_is_a_warning_and_fails_strict_with_its_line(tmp_path: Path,
     assert "Traceback" not in strict.stderr
 
 
-def test_an_unparseable_snippet_is_an_error_with_the_line_in_the_file(tmp_path: Path) -> None:
+def test_an_unparseable_snippet_fails_strict_with_the_line_in_the_file(tmp_path: Path) -> None:
     paths = write_good_pack(tmp_path)
     broken = SNIPPET.replace("    if row is None:", "    if row is None")
     rewrite(paths[2], lambda d: d["snippet"].update(code=broken))
-    result = _cli("drills", "check", "--quiet", str(tmp_path))
+    assert _cli("drills", "check", "--quiet", str(tmp_path)).returncode == 0  # `run` has no parsers: a warning
+    result = _cli("drills", "check", "--strict", "--quiet", str(tmp_path))
     assert result.returncode == 1
     [line] = [ln for ln in result.stdout.splitlines() if "syntax" in ln]
     path, number, drill_id, message = line.split(":", 3)
-    assert path == str(paths[2]) and drill_id == " warehouse-2" and "snippet line 3: Python syntax error" in message
+    assert path == str(paths[2]) and drill_id == " warehouse-2" and "snippet line 3: Python syntax error" in message and "warning" in message
     assert paths[2].read_text().splitlines()[int(number) - 1].strip() == "if row is None"
 
 
@@ -295,3 +296,48 @@ def test_feedback_and_reveal_carry_the_takeaway(platform: str) -> None:
 
 def test_a_library_check_reports_nothing_for_the_shipped_pack() -> None:
     assert [str(p) for p in check_library(CORE)] == []
+
+
+# -- hostile or mismatched packs (issue 16: 3, 4, 9) ---------------------------------------------
+BOMB = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n"
+    for i in range(9))
+
+
+@pytest.mark.parametrize("name", ["bomb.yaml", "misconceptions.yaml", "topics.yaml"])
+def test_a_yaml_alias_bomb_is_refused_at_once_with_its_line(tmp_path: Path, name: str) -> None:
+    import time
+
+    write_good_pack(tmp_path, count=1)
+    (tmp_path / name).write_text(BOMB + "id: *j\n" if name == "bomb.yaml" else BOMB)
+    started = time.perf_counter()
+    result = _cli("drills", "check", "--quiet", str(tmp_path))
+    assert time.perf_counter() - started < 20  # the bomb alone takes tens of seconds and gigabytes
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "MemoryError" not in result.stderr
+    assert f"{tmp_path / name}:1: " in result.stdout and "anchors and aliases" in result.stdout, result.stdout
+
+
+def test_check_of_a_pack_judges_it_beside_the_core(tmp_path: Path) -> None:
+    [first, second] = write_good_pack(tmp_path, count=2)
+    core_id = CORE.active[0].id
+    rewrite(first, lambda d: d.update(id=core_id))  # duplicates a shipped drill: run would refuse
+    first.rename(tmp_path / f"{core_id}.yaml")
+    rewrite(second, lambda d: d.update(next=CORE.active[1].id, tier="senior"))  # points into the core: run accepts
+    result = _cli("drills", "check", "--quiet", str(tmp_path))
+    assert result.returncode == 1
+    assert [ln for ln in result.stdout.splitlines() if ": warning: " not in ln and ln.strip()] == [
+        f"{tmp_path / f'{core_id}.yaml'}:1: {core_id}: duplicate id (also in {CORE.paths[core_id]})"]
+
+
+def test_run_refuses_a_drill_the_check_refuses(tmp_path: Path) -> None:
+    import os
+
+    pack = tmp_path / "pack"
+    [path] = write_good_pack(pack, count=1)
+    rewrite(path, lambda d: d["snippet"].update(code="\n".join(f"x{i} = {i}" for i in range(120)) + "\n"))
+    env = {**os.environ, "SAGA_DRILLS_PACKS": str(pack), "SAGA_DRILLS_DB": str(tmp_path / "x.db")}
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env,
+                            stdin=subprocess.DEVNULL, timeout=60, cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{path}:" in result.stderr and "snippet has 120 lines" in result.stderr
+    assert not (tmp_path / "x.db").exists()

@@ -63,10 +63,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     from bot.content.loader import builtin_pack, load_library
 
     folders = _folders(args.paths)
-    # A pack folder may lean on the built-in misconception vocabulary, so load it alongside.
-    lib = load_library(folders, strict=False, vocabulary=[builtin_pack()])
-    missing = snippets.missing_parsers({d.snippet.language for d in lib.drills.values()})
-    problems = sorted([*lib.problems, *check_library(lib, packs=folders)], key=lambda p: (p.path, p.line))
+    # A pack is judged with what `run` loads beside it (the built-in pack and SAGA_DRILLS_PACKS):
+    # an id that duplicates a core drill fails here, a `next:` into the core resolves. Only the
+    # named folders' problems are reported.
+    beside = [f for f in _folders([]) if f.resolve() not in {p.resolve() for p in folders}] if args.paths else []
+    lib = load_library([*beside, *folders], strict=False, vocabulary=[builtin_pack()])
+    roots = [f.resolve() for f in folders]
+    own = [d for d in lib.drills.values() if any(Path(lib.paths[d.id]).resolve().is_relative_to(r) for r in roots)]
+    missing = snippets.missing_parsers({d.snippet.language for d in own})
+    problems = sorted(_within(folders, [*lib.problems, *check_library(lib, packs=folders)]), key=lambda p: (p.path, p.line))
     for problem in problems:
         print(problem)
     if not args.quiet:
@@ -80,10 +85,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{len(errors)} problem(s){f' and {warnings} warning(s)' if warnings else ''} in {len(folders)} folder(s)"
               + ("" if args.strict else "; warnings break the authoring standard, --strict counts them"), file=sys.stderr)
         return 1
-    tiers = Counter(d.tier.value for d in lib.drills.values())
+    tiers = Counter(d.tier.value for d in own)
     extra = f", {warnings} warning(s) (--strict counts them as problems)" if warnings else ""
-    print(f"ok: {len(lib.drills)} drills ({', '.join(f'{n} {t}' for t, n in sorted(tiers.items()))}) in {len(folders)} folder(s){extra}")
+    print(f"ok: {len(own)} drills ({', '.join(f'{n} {t}' for t, n in sorted(tiers.items()))}) in {len(folders)} folder(s){extra}")
     return 0
+
+
+def _within(folders: list[Path], problems: list) -> list:  # type: ignore[type-arg]
+    roots = [f.resolve() for f in folders]
+    return [p for p in problems if any(Path(p.path).resolve().is_relative_to(r) for r in roots)]
 
 
 def _print_cue_report(lib, folders: list[Path]) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +101,10 @@ def _print_cue_report(lib, folders: list[Path]) -> None:  # type: ignore[no-unty
     from bot.content import standard
     from bot.content.checks import pack_drills
 
+    roots = {f.resolve() for f in folders}
     for folder, drills in pack_drills(lib, folders).items():
+        if not any(folder.is_relative_to(r) for r in roots):
+            continue
         ranks = standard.key_length_ranks(drills)
         names = {1: "longest", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th"}
         print(f"cue report for {folder} ({len(drills)} active drills): what a member who never reads the code would score")

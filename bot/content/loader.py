@@ -101,7 +101,22 @@ def builtin_pack() -> Path:
     return Path(str(resources.files("drills")))
 
 
+class AliasRefused(yaml.YAMLError):
+    """A drill or vocabulary file uses a YAML alias (`*name`)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__("YAML anchors and aliases are not allowed in pack files")
+        self.problem = "anchors and aliases (&name, *name) are not allowed in pack files: they hide content from review and can expand without bound"
+        self.problem_mark = yaml.Mark("", 0, line, 0, None, None)
+
+
 def _parse(text: str) -> tuple[Any, Any]:
+    # A "billion laughs" of nested aliases takes seconds and gigabytes to construct; a drill never
+    # needs one. Scanning tokens is cheap (libyaml), and only a text with both & and * can have one.
+    if "&" in text and "*" in text:
+        for token in yaml.scan(text, Loader=_Loader):
+            if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
+                raise AliasRefused(token.start_mark.line)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
