@@ -72,7 +72,7 @@ def load_settings_library(settings: Settings) -> Library:
     from bot.content.checks import check_library
 
     library = load_library(pack_folders(settings))
-    errors = [p for p in check_library(library, packs=pack_folders(settings)) if not p.warning]
+    errors = [p for p in check_library(library, warnings=False) if not p.warning]
     if errors:
         raise LibraryError(errors)
     return library

@@ -34,7 +34,7 @@ def test_every_shipped_drill_passes_the_authoring_checks() -> None:
 def test_shipped_drill(drill_id: str) -> None:
     drill = LIB.drills[drill_id]
     assert 8 <= drill.snippet.code.rstrip("\n").count("\n") + 1 <= 40
-    assert 3 <= len(drill.options) <= 4 and sum(o.best for o in drill.options) == 1
+    assert len(drill.options) == 4 and sum(o.best for o in drill.options) == 1
     for option in drill.options:
         assert option.best or option.misconception in LIB.misconceptions
     assert all(str(s.url).startswith("https://") for s in drill.sources)

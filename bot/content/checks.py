@@ -27,25 +27,25 @@ _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?](?=\s+[A-Z`(\"'
 
 
 def check_library(lib: Library, *, platforms: tuple[str, ...] = tuple(PLATFORM_RENDERERS),
-                  packs: Sequence[Path] = ()) -> list[Problem]:
+                  packs: Sequence[Path] = (), warnings: bool = True) -> list[Problem]:
     """Every authoring problem in `lib`, in file order; the loader's own problems are not repeated.
 
     Breaches of the option standard are warnings (`drills check --strict` makes them errors); a
     cue that beats chance over a pack is one warning on the pack's folder (see `pack_drills`).
+    `warnings=False` skips them (start-up needs the errors only, and parsing every snippet costs).
     """
     problems: list[Problem] = []
     renderers = {name: importlib.import_module(PLATFORM_RENDERERS[name]) for name in platforms}
     for drill in sorted(lib.drills.values(), key=lambda d: lib.paths[d.id]):
         problems.extend(_drill_problems(lib, drill))
-        problems.extend(_snippet_problems(lib, drill))
-        for finding in standard.drill_findings(drill):
-            problem = lib.problem(drill.id, finding.loc, finding.message, warning=True)
-            problems.append(replace(problem, line=problem.line + finding.snippet_line))
         for name, module in renderers.items():
             problems.extend(_limit_problems(lib, drill, name, module.render_payload, module.limit_problems))
-    for folder, drills in pack_drills(lib, packs).items():
-        problems.extend(Problem(str(folder), 0, "-", f"cue: {score}; reword the options so no cue finds the key", True)
-                        for score in standard.cue_scores(drills) if score.outside_chance)
+        if warnings:
+            problems.extend(_standard_problems(lib, drill))
+    if warnings:
+        for folder, drills in pack_drills(lib, packs).items():
+            problems.extend(Problem(str(folder), 0, "-", f"cue: {score}; reword the options so no cue finds the key", True)
+                            for score in standard.cue_scores(drills) if score.outside_chance)
     problems.extend(_climb_problems(lib))
     problems.extend(_id_lock_problems(lib))
     return problems
@@ -67,6 +67,13 @@ def _drill_problems(lib: Library, drill: Drill) -> Iterator[Problem]:
     sentences = len(_SENTENCE_END.findall(drill.recap.strip()))
     if sentences > RECAP_SENTENCES:
         yield lib.problem(drill.id, ["recap"], f"recap has {sentences} sentences; keep it to 1–{RECAP_SENTENCES}")
+
+
+def _standard_problems(lib: Library, drill: Drill) -> Iterator[Problem]:
+    yield from _snippet_problems(lib, drill)
+    for finding in standard.drill_findings(drill):
+        problem = lib.problem(drill.id, finding.loc, finding.message, warning=True)
+        yield replace(problem, line=problem.line + finding.snippet_line)
 
 
 def _snippet_problems(lib: Library, drill: Drill) -> Iterator[Problem]:
