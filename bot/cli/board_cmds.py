@@ -100,8 +100,13 @@ def _print_and_save(table: Any, png: Path | None, what: str) -> None:
 
     from adapters.console_render import render
 
+    from bot.leaderboard.export import printable
+
+    # Names are strangers' text: no control character reaches the operator's terminal raw.
+    shown = table.model_copy(update={"title": printable(table.title), "footer": printable(table.footer, lines=True),
+                                     "rows": tuple(tuple(printable(c) for c in row) for row in table.rows)})
     # Piped output gets room for the report's wide rows instead of rich's 80-column default.
-    Console(width=None if sys.stdout.isatty() else 180).print(render(table))
+    Console(width=None if sys.stdout.isatty() else 180).print(render(shown))
     if png is None:
         return
     if table.image is None:

@@ -80,7 +80,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         out = args.out.open("w", newline="", encoding="utf-8") if args.out else sys.stdout
         try:
-            writer = csv.writer(out)
+            writer = _SafeWriter(csv.writer(out))
             if args.what == "answers":
                 count = await _write_answers(app, writer)
             else:
@@ -97,6 +97,22 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 0
 
     return run_with_app(settings, body)
+
+
+class _SafeWriter:
+    """csv.writer whose every cell goes through export.cell: no formulas, no control characters."""
+
+    def __init__(self, writer) -> None:  # type: ignore[no-untyped-def]
+        from bot.leaderboard.export import cell
+
+        self._writer, self._cell = writer, cell
+
+    def writerow(self, row) -> None:  # type: ignore[no-untyped-def]
+        self._writer.writerow([self._cell(v) for v in row])
+
+    def writerows(self, rows) -> None:  # type: ignore[no-untyped-def]
+        for row in rows:
+            self.writerow(row)
 
 
 async def _write_answers(app, writer) -> int:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,31 @@ MEMBER_COLUMNS = ["member", "display_name", "platform", "space", "opted_out", "a
                   "accuracy", "first_answer_utc", "last_answer_utc"]
 DRILL_COLUMNS = ["drill", "title", "tier", "topics", "retracted", "answers", "members", "right", "accuracy",
                  "most_picked_wrong_option", "misconception", "picked_share"]
+
+
+# C0 and C1 control characters. A display name is a stranger's text: ESC, BEL or NUL must not
+# reach an operator's terminal or a spreadsheet raw.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# A cell a spreadsheet would evaluate as a formula (OWASP "CSV injection"): = + - @, tab, CR.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """`text` with every control character shown as an escape (ESC becomes \\x1b); `lines` keeps newlines."""
+    return _CONTROL.sub(lambda m: m.group(0) if lines and m.group(0) == "\n" else f"\\x{ord(m.group(0)):02x}", text)
+
+
+def cell(value: Any) -> Any:
+    """A CSV cell that is safe to open in a spreadsheet and to cat in a terminal.
+
+    Text from outside (display names) loses its control characters, and one that a spreadsheet
+    would run as a formula gets a leading apostrophe, which spreadsheets show as plain text.
+    """
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_START):
+        value = "'" + value
+    return printable(value)
 
 
 def pseudonym(member_id: str, salt: str) -> str:

@@ -112,10 +112,11 @@ def parse_window(text: str | float | None) -> int:
             raise ValueError
     except ValueError:
         raise ScheduleInputError("window", f"{text!r} is not a number of hours; use e.g. 8 or 1.5") from None
-    minutes = round(hours * 60)
-    if not MIN_WINDOW_MINUTES <= minutes <= MAX_WINDOW_MINUTES:
+    # The range is checked on the hours as typed: rounding first would let 0.2499 in as 15 minutes,
+    # and 1e308 hours overflow to infinity on the way to minutes.
+    if not MIN_WINDOW_MINUTES / 60 <= hours <= MAX_WINDOW_MINUTES / 60:
         raise ScheduleInputError("window", f"{text!r} hours is out of range; the answer window is 0.25 to 23 hours")
-    return minutes
+    return round(hours * 60)
 
 
 def parse_board_day(text: str | None) -> int | None:

@@ -97,3 +97,37 @@ def test_export_pseudonymizes_opted_out_members(seeded, capsys) -> None:  # type
     assert sum(int(d["answers"]) for d in answered) == 5 and sum(int(d["members"]) for d in answered) == 5
     wrong = [d for d in answered if d["misconception"]]
     assert len(wrong) == 1 and wrong[0]["picked_share"] == "0.500"
+
+
+@pytest.fixture
+async def hostile_names(settings, clock, library, monkeypatch):  # type: ignore[no-untyped-def]
+    """Members whose display names are a formula, a terminal escape, a bell and a NUL."""
+    from bot.messages import MemberRef
+
+    app = await App.open(settings, clock=clock, library=library)
+    kit = Kit(app)
+    names = ['=HYPERLINK("http://x.test","click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTab",
+             "\x1b[31mred\x1b[0m", "ding\x07", "nul\x00name"]
+    drill = app.library.active[0].id
+    for i, name in enumerate(names):
+        await kit.drill_once(MemberRef(platform="slack", space="T1", user_id=f"U-H{i}", display_name=name), drill)
+    await app.close()
+    monkeypatch.setenv("SAGA_DRILLS_DB", str(settings.db))
+    monkeypatch.setenv("SAGA_DRILLS_LOG_LEVEL", "WARNING")
+    return names
+
+
+def test_export_neutralises_formulas_and_control_characters(hostile_names, capsys) -> None:  # type: ignore[no-untyped-def]
+    for what in ("answers", "members"):
+        assert main(["export", "--what", what]) == 0
+        text = capsys.readouterr().out
+        assert not any(ch in text for ch in "\x1b\x07\x00"), what
+        names = {r["display_name"] for r in csv.DictReader(io.StringIO(text))}
+        assert all(not n.startswith(("=", "+", "-", "@", "\t", "\r")) for n in names), names
+        assert "'=HYPERLINK(\"http://x.test\",\"click\")" in names and "'-2+3" in names and "\\x1b[31mred\\x1b[0m" in names
+
+
+def test_leaderboard_shows_control_characters_as_escapes(hostile_names, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["leaderboard", "--period", "all"]) == 0
+    out = capsys.readouterr().out
+    assert not any(ch in out for ch in "\x1b\x07\x00") and "\\x1b[31mred" in out and "ding\\x07" in out

@@ -15,6 +15,7 @@ import pytest
     ("--days", "mon-fry", "saga-drills: --days: 'mon-fry' is not a day or a range of days; use e.g. mon-fri, "
                           "mon,wed,fri or daily"),
     ("--window", "0", "saga-drills: --window: '0' hours is out of range; the answer window is 0.25 to 23 hours"),
+    ("--window", "1e308", "saga-drills: --window: '1e308' hours is out of range; the answer window is 0.25 to 23 hours"),
 ])
 def test_add_rejects_bad_input_with_one_line_naming_the_flag(cli, flag, value, message) -> None:  # type: ignore[no-untyped-def]
     args = {"--at": "09:30", "--tz": "Europe/Berlin", "--days": "mon-fri", "--window": "8", flag: value}

@@ -35,6 +35,7 @@ def test_day_lists(text, days) -> None:  # type: ignore[no-untyped-def]
     ({"at": "24:00"}, "at"), ({"at": "9.30"}, "at"), ({"tz": "Mars/Olympus"}, "tz"), ({"tz": ""}, "tz"),
     ({"days": "mo"}, "days"), ({"days": "mon-fri-sat"}, "days"), ({"days": ","}, "days"),
     ({"window": "0.1"}, "window"), ({"window": "nan"}, "window"), ({"window": "24"}, "window"),
+    ({"window": "0.2499"}, "window"), ({"window": "1e308"}, "window"), ({"window": "23.001"}, "window"),
 ])
 def test_bad_fields_are_named(fields, field) -> None:  # type: ignore[no-untyped-def]
     args = {"at": "09:30", "tz": "UTC", "days": "mon-fri", "window": "8", **fields}
