@@ -299,6 +299,27 @@ async def test_backup_is_a_readable_copy(store: SqliteStore, tmp_path: Path) -> 
     assert _count(target, "SELECT COUNT(*) FROM members") == 1
 
 
+async def test_database_wal_and_backup_are_owner_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import stat
+
+    os.umask(0o022)  # the usual default, which would leave them world-readable
+    db = tmp_path / "new" / "saga.db"
+    store = await SqliteStore.open(db)
+    try:
+        await store.ensure_member(ALICE, now=T0)
+        await store.backup(tmp_path / "backups" / "copy.db")
+        # While open: the database, its -wal and -shm files, the backup and both folders.
+        modes = {p.relative_to(tmp_path).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in tmp_path.rglob("*")}
+    finally:
+        await store.close()
+    assert {"new/saga.db-wal", "new/saga.db-shm"} <= set(modes)
+    assert modes["new"] == 0o700 and modes["backups"] == 0o700
+    assert {k: v for k, v in modes.items() if k not in ("new", "backups")} == {
+        k: 0o600 for k in modes if k not in ("new", "backups")}, modes
+    assert "new/saga.db" in modes and "backups/copy.db" in modes
+
+
 @pytest.mark.parametrize("yields", [0, 1, 2, 3, 4, 5])
 async def test_cancelled_write_never_leaves_a_transaction_open(store: SqliteStore, db_path: Path, yields: int) -> None:
     """Cancel a write at each await point (BEGIN, UPDATE, COMMIT): the store keeps working."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -23,6 +24,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 # RETURNING (3.35: member upserts) and 32,766 bound variables per statement (3.32: answer batches).
 MIN_SQLITE = (3, 35, 0)
 BUSY_TIMEOUT_MS = 5000
+# Owner-only: the database holds names, answers and the pseudonym salt (umask may be laxer).
+PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -97,7 +100,8 @@ class SqliteDatabase:
                 "upgrade saga-drills. The file was left untouched."
             )
         if path.parent and not path.parent.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        _create_private(path)
         conn = await aiosqlite.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.row_factory = aiosqlite.Row
         db = cls(path, conn)
@@ -189,7 +193,8 @@ class SqliteDatabase:
         target = Path(target)
         if target.resolve() == self.path.resolve():
             raise StoreError("the backup path is the database itself")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        _create_private(target)
         async with self._lock:
             dest = await aiosqlite.connect(str(target))
             try:
@@ -200,6 +205,18 @@ class SqliteDatabase:
     async def close(self) -> None:
         await self.checkpointer.close()
         await self.conn.close()
+
+
+def _create_private(path: Path) -> None:
+    """Create `path` empty and owner-only if it does not exist yet.
+
+    The file holds names, answers and the export pseudonym salt. SQLite gives its -wal and -shm
+    files the database file's own mode, so creating this one 0600 covers all three.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        pass
 
 
 def _busy(exc: sqlite3.OperationalError, path: Path) -> StoreError:
