@@ -109,6 +109,8 @@ class SqliteStore:
             moved = cur.rowcount
             await conn.execute("UPDATE deliveries SET member_id = NULL WHERE member_id = ?", (member_id,))
             await conn.execute("DELETE FROM review_cards WHERE member_id = ?", (member_id,))
+            # A lead's key on the schedules they set has no foreign key to cascade through.
+            await conn.execute("UPDATE schedules SET created_by = NULL WHERE created_by = ?", (member_id,))
             await conn.execute("DELETE FROM members WHERE id = ?", (member_id,))
         self._members.pop(member_id, None)
         self._snapshots.forget(member_id)

@@ -54,3 +54,31 @@ async def test_anonymous_rows_never_appear_on_boards(kit: Kit, app) -> None:  # 
     assert set(rows) == {"ana", "bo"}
     assert not any(name.startswith("anonymous") for name in rows)
     assert report_rows(await kit.report())["topic · compensation"]["answers"] == "3"
+
+
+async def test_forget_me_leaves_the_member_in_no_column_of_any_table_nor_in_the_log(kit: Kit, app, db_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from bot.scheduling.models import ScheduleSpec
+    from bot.scheduling.store import SqliteScheduleStore
+
+    await _three_answers(kit)
+    await app.router.handle(CommandContext(member=ANA, channel="C1"), "optout")  # a pseudonym key in the salt table
+    await SqliteScheduleStore(app.store.db).upsert_schedule(
+        ScheduleSpec.parse(at="09:30", tz="UTC"), platform=ANA.platform, space=ANA.space, channel="C1",
+        created_by=ANA.key, now=app.engine.clock.now())
+    await kit.rows("all")  # fold her answers into the boards first
+    with caplog.at_level(logging.DEBUG):
+        reply = await app.router.handle(CommandContext(member=ANA, channel="C1"), "forget-me confirm")
+    assert "deleted" in reply.text
+    traces = (ANA.key, ANA.user_id, ANA.display_name)
+    with sqlite3.connect(db_path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for row in conn.execute(f"SELECT * FROM {table}"):
+                for value in row:
+                    if isinstance(value, str):
+                        assert not any(t == value or t in value.split(":") for t in traces), (table, value)
+    # The bot's own lines (aiosqlite's DEBUG echo of SQL parameters is never switched on by the bot).
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith(("bot", "adapters"))]
+    assert ours and [m for m in ours if any(t in m for t in (ANA.key, ANA.user_id))] == []
