@@ -12,6 +12,8 @@ from bot.engine import Engine
 from bot.messages import NEXT_ACTION, Action, MemberRef, Notice, Reply
 
 log = logging.getLogger(__name__)
+# Discord caps a string option at 6,000 characters; no /drill command needs more than a few dozen.
+COMMAND_TEXT_MAX = 6000
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ class CommandRouter:
         return ctx.is_lead or ctx.member.user_id in self.leads or ctx.member.key in self.leads
 
     async def handle(self, ctx: CommandContext, text: str) -> Reply:
+        if len(text or "") > COMMAND_TEXT_MAX:
+            # shlex is quadratic on hostile input (a 1 MB command held the loop for 22 s): never parse it.
+            return Notice(text=f"That command is {len(text):,} characters long; `/drill` commands are at most "
+                               f"{COMMAND_TEXT_MAX:,}. Try `/drill help`.", level="warning")
         try:
             words = shlex.split(text or "")
         except ValueError:

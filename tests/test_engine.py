@@ -221,3 +221,17 @@ async def test_a_failed_commit_records_nothing_and_forgets_the_feedback_it_deriv
     stats = await app.engine.stats(member)
     assert isinstance(feedback, Feedback) and not feedback.duplicate and not feedback.correct
     assert feedback.altitude_line == f"{stats.level.value} · {stats.progress_line}" and stats.answered == 2
+
+
+async def test_a_huge_command_is_refused_without_parsing_and_nothing_changes(app, db_path) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    text = "season start " + "'a" * 500_000  # 1 MB of unbalanced quotes: quadratic for shlex
+    started = time.perf_counter()
+    reply = await app.router.handle(CommandContext(member=ANA, channel="C1"), text)
+    assert time.perf_counter() - started < 0.5
+    assert isinstance(reply, Notice) and reply.level == "warning" and "at most 6,000" in reply.text
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM members").fetchone()[0] == 0
+    ok = await app.router.handle(CommandContext(member=ANA, channel="C1"), "help " + "x" * 5990)
+    assert isinstance(ok, Notice) and "Saga Drills" in ok.text
