@@ -231,12 +231,16 @@ async def test_migrations_recorded_and_reopen_is_a_no_op(db_path: Path) -> None:
 async def test_newer_schema_is_refused_and_left_untouched(db_path: Path) -> None:
     store = await SqliteStore.open(db_path)
     await store.close()
-    with sqlite3.connect(db_path) as conn:
+    conn = sqlite3.connect(db_path)
+    with conn:
         conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', '2030-01-01')")
+    conn.close()  # the last connection out removes -wal and -shm
     before = db_path.read_bytes()
     with pytest.raises(StoreError, match="schema version 999, newer"):
         await SqliteStore.open(db_path)
     assert db_path.read_bytes() == before
+    # Not even the -wal/-shm files a read would create appear beside a refused file.
+    assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]
 
 
 async def test_not_a_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
@@ -253,6 +257,33 @@ async def test_an_sqlite_too_old_is_a_clear_error(tmp_path: Path, monkeypatch: p
     with pytest.raises(StoreError, match=r"built with SQLite 3\.31\.1; saga-drills needs 3\.35\.0 or newer"):
         await SqliteStore.open(tmp_path / "old.db")
     assert not (tmp_path / "old.db").exists()
+
+
+@pytest.mark.parametrize(("make", "words"), [
+    (lambda tmp: tmp, "is a folder; name a file in it"),
+    (lambda tmp: Path("/dev/null"), "is not a regular file"),
+    (lambda tmp: (tmp / "plain.txt").write_text("x") and tmp / "plain.txt" / "saga.db", "plain.txt is a file, not a folder"),
+])
+async def test_a_path_that_cannot_hold_the_database_is_one_clear_error(tmp_path: Path, make, words: str) -> None:  # type: ignore[no-untyped-def]
+    path = make(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(StoreError, match=words) as err:
+        await SqliteStore.open(path)
+    assert str(err.value).startswith(f"SAGA_DRILLS_DB={path}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.skipif(__import__("os").geteuid() == 0, reason="root writes through any file mode; CI runs as root")
+async def test_an_unwritable_folder_or_file_is_named_as_such(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir(mode=0o500)
+    with pytest.raises(StoreError, match="cannot create it, .* is not writable"):
+        await SqliteStore.open(folder / "saga.db")
+    existing = tmp_path / "saga.db"
+    await (await SqliteStore.open(existing)).close()
+    existing.chmod(0o400)
+    with pytest.raises(StoreError, match="is not readable and writable"):
+        await SqliteStore.open(existing)
 
 
 async def test_another_programs_database_is_refused(tmp_path: Path) -> None:

@@ -46,6 +46,21 @@ def latest_version() -> int:
     return max((v for v, _, _ in migrations()), default=0)
 
 
+def _check_place(path: Path) -> None:
+    """Refuse, in one line naming the setting, a path that cannot hold this bot's database."""
+    if path.is_dir():
+        raise StoreError(f"SAGA_DRILLS_DB={path} is a folder; name a file in it, e.g. {path / 'saga-drills.db'}")
+    if path.exists() and not path.is_file():
+        raise StoreError(f"SAGA_DRILLS_DB={path} is not a regular file (a device or a socket); point it at a database file")
+    folder = next((p for p in path.absolute().parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        raise StoreError(f"SAGA_DRILLS_DB={path}: {folder} is a file, not a folder")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise StoreError(f"SAGA_DRILLS_DB={path} is not readable and writable by this user; fix its permissions or point elsewhere")
+    if not path.exists() and folder is not None and not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(f"SAGA_DRILLS_DB={path}: cannot create it, {folder} is not writable by this user")
+
+
 def _inspect(path: Path) -> int:
     """Schema version of an existing file without changing it; refuse what we cannot open."""
     if not path.exists() or path.stat().st_size == 0:
@@ -54,7 +69,11 @@ def _inspect(path: Path) -> int:
         if fh.read(16) != SQLITE_HEADER:
             raise StoreError(f"{path} is not a SQLite database; it was left untouched. Point SAGA_DRILLS_DB at another file.")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        # With no -wal beside it nobody has the file open, and `immutable` reads it without creating
+        # -wal/-shm files, so a refused file is left exactly as it was found.
+        closed = not Path(f"{path}-wal").exists()
+        conn = sqlite3.connect(f"file:{path}?mode=ro{'&immutable=1' if closed else ''}", uri=True,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             has = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'").fetchone()
             if not has:
@@ -92,6 +111,7 @@ class SqliteDatabase:
                 f"this Python is built with SQLite {sqlite3.sqlite_version}; saga-drills needs "
                 f"{'.'.join(map(str, MIN_SQLITE))} or newer. Use a Python from python.org or a newer distribution."
             )
+        _check_place(path)
         version = _inspect(path)
         newest = latest_version()
         if version > newest:
@@ -101,7 +121,10 @@ class SqliteDatabase:
             )
         if path.parent and not path.parent.exists():
             path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-        _create_private(path)
+        try:
+            _create_private(path)
+        except OSError as exc:
+            raise StoreError(f"SAGA_DRILLS_DB={path}: cannot create it ({exc.strerror})") from None
         conn = await aiosqlite.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.row_factory = aiosqlite.Row
         db = cls(path, conn)
