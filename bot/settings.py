@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Keys with these prefixes are ours: one we do not know is a typo until proven otherwise.
+OUR_PREFIXES = ("SAGA", "SLACK_", "DISCORD_")  # "SAGA": catches SAGA_DRILS_ too
 
 
 def _split(value: object) -> object:
@@ -59,6 +67,29 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA time zone {value!r} (try Europe/Berlin or UTC)") from None
         return value
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _web_api_url(cls, value: str) -> str:
+        url = urlparse(value.strip())
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise ValueError(f"{value!r} is not an http(s) URL; the default is https://slack.com/api/")
+        # The SDK joins method names onto it: "https://host/api" + "chat.postMessage" needs the slash.
+        return value.strip() if value.strip().endswith("/") else value.strip() + "/"
+
+    @model_validator(mode="after")
+    def _orbit_above_mastery(self) -> Settings:
+        if self.orbit_threshold < self.mastery_threshold:
+            raise ValueError(f"SAGA_DRILLS_ORBIT ({self.orbit_threshold}) is below SAGA_DRILLS_MASTERY "
+                             f"({self.mastery_threshold}); In orbit must need at least what a tier needs")
+        return self
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.tz)
@@ -71,3 +102,46 @@ class Settings(BaseSettings):
         if self.discord_token:
             found.append("discord")
         return found
+
+    def platform_problems(self) -> list[str]:
+        """A platform with some of its credentials set but not enough to start: what is missing."""
+        problems = []
+        slack_extra = [n for n, v in (("SLACK_APP_TOKEN", self.slack_app_token),
+                                      ("SLACK_SIGNING_SECRET", self.slack_signing_secret)) if v]
+        if self.slack_bot_token and not slack_extra:
+            problems.append("SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
+                            "SLACK_SIGNING_SECRET (HTTP mode) is; set one (README: Slack in five minutes)")
+        elif slack_extra and not self.slack_bot_token:
+            problems.append(f"{' and '.join(slack_extra)} set but SLACK_BOT_TOKEN is not; copy the Bot User OAuth "
+                            "Token (xoxb-…) from OAuth & Permissions")
+        discord_extra = [n for n, v in (("DISCORD_GUILD_IDS", self.discord_guild_ids), ("DISCORD_LEAD_ROLE", self.discord_lead_role),
+                                        ("DISCORD_APPLICATION_ID", self.discord_application_id)) if v]
+        if discord_extra and not self.discord_token:
+            problems.append(f"{' and '.join(discord_extra)} set but DISCORD_TOKEN is not; copy the bot token "
+                            "from the Developer Portal's Bot tab")
+        return problems
+
+
+def known_keys() -> set[str]:
+    """Every environment name a setting answers to."""
+    names: set[str] = set()
+    for info in Settings.model_fields.values():
+        alias = info.validation_alias
+        names.update(alias.choices if isinstance(alias, AliasChoices) else [alias] if alias else [])  # type: ignore[list-item]
+    return {n for n in names if isinstance(n, str)}
+
+
+def unknown_keys(environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path(".env")) -> list[str]:
+    """One warning per key with our prefixes that no setting reads, with the closest known name."""
+    from dotenv import dotenv_values
+
+    keys = set(os.environ if environ is None else environ)
+    if env_file is not None and env_file.is_file():
+        keys |= set(dotenv_values(env_file))
+    known = known_keys()
+    warnings = []
+    for key in sorted(k for k in keys if k.upper().startswith(OUR_PREFIXES) and k.upper() not in known):
+        close = difflib.get_close_matches(key.upper(), sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else "; .env.example lists every setting"
+        warnings.append(f"{key} is not a saga-drills setting and is ignored{hint}")
+    return warnings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, TypeVar
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 T = TypeVar("T")
+_warned = False
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -21,11 +23,19 @@ def load_settings(**overrides: object) -> Settings:
 
     from bot.settings import Settings
 
+    from bot.settings import unknown_keys
+
     try:
         settings = Settings()
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg'].removeprefix('Value error, ')}"
+                             for e in exc.errors())
         raise CliError(f"bad settings: {problems}") from None
+    global _warned
+    if not _warned:  # a misspelt key silently does nothing; say so once per process
+        _warned = True
+        for warning in unknown_keys():
+            print(f"saga-drills: warning: {warning}", file=sys.stderr)
     return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
 
 

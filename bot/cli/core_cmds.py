@@ -42,6 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging(args.verbose, settings.log_level)
+    # Half a platform's credentials is a mistake, not a wish for the console: say what is missing.
+    if problems := settings.platform_problems():
+        raise CliError("; ".join(problems))
     names = list(dict.fromkeys(args.adapter or settings.configured_platforms() or ["console"]))
     missing = [n for n in names if n != "console" and n not in settings.configured_platforms()]
     if missing:
