@@ -46,7 +46,17 @@ def main(argv: list[str]) -> int:
             print("dev.py: pytest collected no tests", file=sys.stderr)
             return 1
         return code
-    return subprocess.call([str(PYTHON), "-m", "bot", *(argv or ["run"])], cwd=Path.cwd())
+    return _wait(subprocess.Popen([str(PYTHON), "-m", "bot", *(argv or ["run"])], cwd=Path.cwd()))
+
+
+def _wait(proc: subprocess.Popen[bytes]) -> int:
+    """The child's exit code. Ctrl-C reaches the child too (same terminal), which says goodbye
+    and exits on its own; this process only waits for it instead of printing a traceback."""
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            continue
 
 
 if __name__ == "__main__":

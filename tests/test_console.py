@@ -87,3 +87,33 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     result = _bot(tmp_path, "run")
     assert result.returncode == 1 and "not a SQLite database" in result.stderr
     assert (tmp_path / "console.db").read_text() == "hello"
+
+
+def test_run_in_console_mode_keeps_log_lines_out_of_the_drill(tmp_path: Path) -> None:
+    result = _bot(tmp_path, "run", stdin="quit\n")
+    assert result.returncode == 0, result.stderr
+    log_file = tmp_path / "saga-drills.log"
+    assert result.stderr.splitlines() == [f"saga-drills: logging to {log_file}"]
+    assert " INFO " not in result.stdout and "Answer with a letter" in result.stdout
+    logged = log_file.read_text()
+    assert "applying migration 0001_core" in logged and "console adapter connected" in logged
+
+
+def test_ctrl_c_under_dev_py_leaves_without_a_traceback(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, str(ROOT / "dev.py"), "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=_env(tmp_path), cwd=tmp_path, text=True, start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        seen = ""
+        while "Answer with a letter" not in seen and time.monotonic() < deadline:  # await the first card
+            seen += proc.stdout.readline()
+        os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C: the whole foreground group
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and "Traceback" not in err and "KeyboardInterrupt" not in err, err

@@ -8,6 +8,7 @@ import logging
 import pkgutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +39,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def setup_logging(verbose: bool, level: str | None = None) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else getattr(logging, (level or "INFO").upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr,
-    )
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(verbose: bool, level: str | None = None, *, log_file: Path | None = None) -> None:
+    """Log to stderr; with `log_file` (the console drill) the terminal shows warnings only and the
+    file gets everything at `level`, so log lines never land in the middle of a drill."""
+    chosen = logging.DEBUG if verbose else getattr(logging, (level or "INFO").upper(), logging.INFO)
+    if log_file is None:
+        logging.basicConfig(level=chosen, format=LOG_FORMAT, stream=sys.stderr)
+        return
+    to_file = logging.FileHandler(log_file, encoding="utf-8")
+    to_file.setLevel(chosen)
+    to_terminal = logging.StreamHandler(sys.stderr)
+    to_terminal.setLevel(logging.WARNING)
+    logging.basicConfig(level=chosen, format=LOG_FORMAT, handlers=[to_file, to_terminal])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

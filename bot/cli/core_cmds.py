@@ -41,11 +41,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    setup_logging(args.verbose, settings.log_level)
     # Half a platform's credentials is a mistake, not a wish for the console: say what is missing.
     if problems := settings.platform_problems():
         raise CliError("; ".join(problems))
     names = list(dict.fromkeys(args.adapter or settings.configured_platforms() or ["console"]))
+    if "console" in names:  # the terminal is the drill: the log goes beside the database
+        log_file = settings.db.absolute().parent / "saga-drills.log"
+        print(f"saga-drills: logging to {log_file}", file=sys.stderr)
+        setup_logging(args.verbose, settings.log_level, log_file=log_file)
+    else:
+        setup_logging(args.verbose, settings.log_level)
     missing = [n for n in names if n != "console" and n not in settings.configured_platforms()]
     if missing:
         hints = {"slack": "SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)",
