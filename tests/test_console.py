@@ -117,3 +117,23 @@ def test_ctrl_c_under_dev_py_leaves_without_a_traceback(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0 and "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+@pytest.mark.parametrize("command", [["leaderboard"], ["report"], ["export"], ["schedule", "list"], ["season", "list"],
+                                     ["drills", "stats"], ["db", "backup", "copy.db"]])
+def test_read_commands_refuse_a_database_that_does_not_exist(tmp_path: Path, command: list[str]) -> None:
+    result = _bot(tmp_path, *command)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (f"saga-drills: no database at {tmp_path / 'console.db'}; run this where the bot "
+                                     "runs, or point SAGA_DRILLS_DB at its file (e.g. SAGA_DRILLS_DB=/srv/saga/"
+                                     "saga-drills.db saga-drills …)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_in_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    env = {**_env(tmp_path), "SAGA_DRILLS_DB": str(tmp_path / "typo" / "saga.db")}
+    result = subprocess.run([sys.executable, "-m", "bot", "schedule", "add", "--platform", "console", "--channel",
+                             "console", "--at", "09:30", "--tz", "UTC"], capture_output=True, text=True, env=env,
+                            cwd=tmp_path, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 1 and "does not exist; create it first" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "typo").exists()

@@ -62,7 +62,7 @@ def _run(tmp_path: Path, *args: str, env_file: str = "", **env: str) -> subproce
 
 
 def test_a_misspelt_key_in_env_or_environment_is_warned_with_the_closest_name(tmp_path: Path) -> None:
-    result = _run(tmp_path, "schedule", "list", env_file="SLACK_BOT_TOKN=xoxb-1\nSAGA_DRILS_LEADS=U1\n",
+    result = _run(tmp_path, "drills", "list", env_file="SLACK_BOT_TOKN=xoxb-1\nSAGA_DRILS_LEADS=U1\n",
                   DISCORD_TOKN="x")
     assert result.returncode == 0, result.stderr
     lines = [ln for ln in result.stderr.splitlines() if "warning" in ln]

@@ -263,6 +263,7 @@ async def test_an_sqlite_too_old_is_a_clear_error(tmp_path: Path, monkeypatch: p
     (lambda tmp: tmp, "is a folder; name a file in it"),
     (lambda tmp: Path("/dev/null"), "is not a regular file"),
     (lambda tmp: (tmp / "plain.txt").write_text("x") and tmp / "plain.txt" / "saga.db", "plain.txt is a file, not a folder"),
+    (lambda tmp: tmp / "typo" / "saga.db", "typo does not exist; create it first"),
 ])
 async def test_a_path_that_cannot_hold_the_database_is_one_clear_error(tmp_path: Path, make, words: str) -> None:  # type: ignore[no-untyped-def]
     path = make(tmp_path)
@@ -335,6 +336,7 @@ async def test_database_wal_and_backup_are_owner_only(tmp_path: Path, monkeypatc
     import stat
 
     os.umask(0o022)  # the usual default, which would leave them world-readable
+    (tmp_path / "new").mkdir(mode=0o700)
     db = tmp_path / "new" / "saga.db"
     store = await SqliteStore.open(db)
     try:

@@ -136,7 +136,7 @@ def _show(args: argparse.Namespace, what: str, draw: Callable[[Any, str, str, st
         _print_and_save(table, args.png, what)
         return 0
 
-    return run_with_app(settings, body)
+    return run_with_app(settings, body, create=False)
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -181,4 +181,4 @@ def cmd_season(args: argparse.Namespace) -> int:
             raise CliError(str(exc).replace("/drill ", "saga-drills ")) from None
         return 0
 
-    return run_with_app(settings, body)
+    return run_with_app(settings, body, create=False)

@@ -50,7 +50,13 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
         await app.close()
 
 
-def run_with_app(settings: Settings, body: Callable[[App], Awaitable[T]]) -> T:
+def run_with_app(settings: Settings, body: Callable[[App], Awaitable[T]], *, create: bool = True) -> T:
+    """Run `body` with an App on the settings' database; `create=False` (every command that only
+    reads) refuses a database that does not exist instead of making an empty one to report on."""
+    if not create and not settings.db.exists():
+        raise CliError(f"no database at {settings.db.absolute()}; run this where the bot runs, or point "
+                       f"SAGA_DRILLS_DB at its file (e.g. SAGA_DRILLS_DB=/srv/saga/saga-drills.db saga-drills …)")
+
     async def go() -> T:
         async with open_app(settings) as app:
             return await body(app)

@@ -104,7 +104,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(f"wrote {count} {args.what} to {args.out}", file=sys.stderr)
         return 0
 
-    return run_with_app(settings, body)
+    return run_with_app(settings, body, create=False)
 
 
 class _SafeWriter:
@@ -151,5 +151,5 @@ def cmd_backup(args: argparse.Namespace) -> int:
         print(f"backed up {settings.db} to {args.path}")
         return 0
 
-    return run_with_app(settings, body)
+    return run_with_app(settings, body, create=False)
 

@@ -191,7 +191,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 async for r in app.store.export_answers()]
         return app.library, analyse(rows)
 
-    lib, items = run_with_app(load_settings(), body)
+    lib, items = run_with_app(load_settings(), body, create=False)
     order = sorted(items.values(), key=lambda i: (not i.flags, i.p_right, i.drill_id))
     if args.json:
         print(json.dumps([{"drill": i.drill_id, "attempts": i.attempts, "right": round(i.p_right, 4),

@@ -140,7 +140,7 @@ def cmd_board(args: argparse.Namespace) -> int:
                   f"{updated.tz}.{_next_board(updated, now)}")
         return 0
 
-    return run_with_app(settings, body)
+    return run_with_app(settings, body, create=False)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -170,7 +170,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
         return 0
 
-    return run_with_app(settings, body)
+    return run_with_app(settings, body, create=False)
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -186,7 +186,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
               "a drill already posted today still gets its reveal")
         return 0
 
-    return run_with_app(settings, body)
+    return run_with_app(settings, body, create=False)
 
 
 def cmd_run_now(args: argparse.Namespace) -> int:

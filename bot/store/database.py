@@ -55,6 +55,9 @@ def _check_place(path: Path) -> None:
     folder = next((p for p in path.absolute().parents if p.exists()), None)
     if folder is not None and not folder.is_dir():
         raise StoreError(f"SAGA_DRILLS_DB={path}: {folder} is a file, not a folder")
+    if not path.absolute().parent.exists():
+        # A typo in the folder would otherwise grow a fresh, empty database somewhere unexpected.
+        raise StoreError(f"SAGA_DRILLS_DB={path}: the folder {path.absolute().parent} does not exist; create it first")
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
         raise StoreError(f"SAGA_DRILLS_DB={path} is not readable and writable by this user; fix its permissions or point elsewhere")
     if not path.exists() and folder is not None and not os.access(folder, os.W_OK | os.X_OK):
@@ -119,8 +122,6 @@ class SqliteDatabase:
                 f"{path} has schema version {version}, newer than this saga-drills knows ({newest}); "
                 "upgrade saga-drills. The file was left untouched."
             )
-        if path.parent and not path.parent.exists():
-            path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         try:
             _create_private(path)
         except OSError as exc:
