@@ -137,3 +137,29 @@ def test_a_database_in_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -
                             cwd=tmp_path, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == 1 and "does not exist; create it first" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "typo").exists()
+
+
+def test_version_and_verbose_after_the_subcommand(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    assert _bot(tmp_path, "--version").stdout.strip() == f"saga-drills {version('saga-drills')}"
+    result = _bot(tmp_path, "drills", "list", "-v")
+    assert result.returncode == 0 and "usage:" not in result.stderr
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    from tests.drillgen import write_pack
+
+    write_pack(tmp_path / "pack", {"junior": 1500})  # over 100 KB of list lines: more than a pipe buffer
+    env = {**_env(tmp_path), "SAGA_DRILLS_PACKS": str(tmp_path / "pack")}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "drills", "list"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, cwd=tmp_path, stdin=subprocess.DEVNULL)
+    assert proc.stdout is not None and proc.stdout.readline()  # `| head -1`: read one line, then leave
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and b"BrokenPipeError" not in err and b"Traceback" not in err, err
+
+
+def test_the_percent_sign_in_drills_help_renders(tmp_path: Path) -> None:
+    out = _bot(tmp_path, "drills", "--help").stdout
+    assert "% right, spread" in out and "option_strings" not in out

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -24,12 +26,29 @@ class CliError(Exception):
         self.code = code
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("saga-drills")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _verbose_anywhere(argv: list[str]) -> tuple[list[str], bool]:
+    """`-v` is accepted after the subcommand too (`saga-drills run -v`), as people type it."""
+    head, sep, tail = (argv[: argv.index("--")], ["--"], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [], [])
+    verbose = any(a in ("-v", "--verbose") for a in head)
+    return [a for a in head if a not in ("-v", "--verbose")] + sep + tail, verbose
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="saga-drills", description="Daily saga code-reading drills for Slack, Discord and the terminal.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     # Command modules keep heavy imports inside their handlers so that --help stays fast.
     # core_cmds first, so `run` and `console` head the help.
@@ -58,9 +77,16 @@ def setup_logging(verbose: bool, level: str | None = None, *, log_file: Path | N
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    rest, verbose = _verbose_anywhere(list(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(rest)
+    args.verbose = args.verbose or verbose
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:
+        # `saga-drills drills list | head`: the reader left; end quietly, as cat and grep do.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the interpreter's final flush stays silent
+        return 0
     except CliError as exc:
         print(f"saga-drills: {exc}", file=sys.stderr)
         return exc.code

@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     preview.add_argument("drill_id", metavar="ID")
     preview.set_defaults(func=cmd_preview)
 
-    stats = dsub.add_parser("stats", help="item analysis of recorded answers: % right, spread, discrimination")
+    stats = dsub.add_parser("stats", help="item analysis of recorded answers: %% right, spread, discrimination")
     stats.add_argument("--json", action="store_true", help="machine-readable output")
     stats.set_defaults(func=cmd_stats)
 
