@@ -248,3 +248,23 @@ def test_cli_stats_on_a_seeded_database(tmp_path: Path) -> None:
     # A letter past a three-option drill's last is refused, so count what was recorded.
     assert sum(d["attempts"] for d in data) == len(export.stdout.strip().splitlines()) - 1 >= 12
     assert all(0 <= d["right"] <= 1 and sum(d["options"].values()) == d["attempts"] for d in data)
+
+
+@pytest.mark.parametrize("command", [["drills", "schema"], ["drills", "lock"]])
+def test_schema_and_lock_never_write_into_an_installed_package(tmp_path: Path, monkeypatch, capsys, command) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from bot.cli import main
+    from bot.content import loader
+
+    installed = tmp_path / "site-packages" / "drills"  # a pack with no pyproject.toml beside it
+    shutil.copytree(builtin_pack(), installed)
+    before = {p: p.read_bytes() for p in installed.rglob("*") if p.is_file()}
+    monkeypatch.setattr(loader, "builtin_pack", lambda: installed)
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert "is an installed package" in err and ("--out FILE" in err or "lock FOLDER" in err)
+    assert {p: p.read_bytes() for p in installed.rglob("*") if p.is_file()} == before
+    out = tmp_path / "schema.json"
+    if command[1] == "schema":
+        assert main(["drills", "schema", "--out", str(out)]) == 0 and out.read_text().startswith("{")

@@ -226,17 +226,31 @@ def schema_json() -> str:
 def cmd_schema(args: argparse.Namespace) -> int:
     from bot.content.loader import builtin_pack
 
-    out = args.out or builtin_pack() / "schema.json"
+    out = args.out or _source_file(builtin_pack() / "schema.json", "drills schema --out FILE")
     out.write_text(schema_json(), encoding="utf-8")
     print(f"wrote {out}")
     return 0
+
+
+def _source_file(path: Path, instead: str) -> Path:
+    """`path` inside the built-in pack, only when that pack is a source checkout's `drills/`.
+
+    An installed package is not the user's to edit: a pip upgrade would drop the change, and a
+    system install may be shared. There the command names its target instead.
+    """
+    from bot.content.loader import builtin_pack
+
+    if not (builtin_pack().parent / "pyproject.toml").is_file():
+        raise CliError(f"the built-in pack is an installed package ({builtin_pack()}), not a source tree; "
+                       f"use `saga-drills {instead}`")
+    return path
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
     from bot.content.checks import lock_ids
     from bot.content.loader import builtin_pack
 
-    folder = (args.folder or builtin_pack()).resolve()
+    folder = (args.folder or _source_file(builtin_pack(), "drills lock FOLDER")).resolve()
     new = lock_ids(_library(), folder)
     print(f"{len(new)} new id(s) recorded in {folder / 'shipped-ids.txt'}" + (": " + ", ".join(new) if new else ""))
     return 0
