@@ -23,18 +23,19 @@ STAMP = VENV / ".saga-drills-installed"
 
 
 def ensure_installed() -> None:
-    """Create .venv and install `.[test]` when pyproject.toml changed since the last install."""
+    """Create .venv and install `.[test]` when pyproject.toml or constraints.txt changed since the last install."""
     if sys.version_info < (3, 11):
         sys.exit(f"saga-drills needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PYTHON.exists():
         print("dev.py: creating .venv …", file=sys.stderr)
         venv.create(VENV, with_pip=True)
-    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + (ROOT / "constraints.txt").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == want:
         return
     print("dev.py: installing saga-drills and its test tools into .venv …", file=sys.stderr)
+    # constraints.txt: the versions the suite last passed with, so a fresh machine gets those.
     subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "-e", f"{ROOT}[test]"], check=True, cwd=ROOT)
+                    "-c", str(ROOT / "constraints.txt"), "-e", f"{ROOT}[test]"], check=True, cwd=ROOT)
     STAMP.write_text(want)
 
 

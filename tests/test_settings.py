@@ -98,3 +98,16 @@ def test_bad_values_are_refused_naming_the_field(tmp_path: Path, env: dict[str, 
 
 def test_the_web_api_url_gets_its_trailing_slash() -> None:
     assert Settings(_env_file=None, SLACK_API_URL="http://127.0.0.1:9/api").slack_api_url == "http://127.0.0.1:9/api/"
+
+
+def test_every_dependency_has_an_upper_bound_and_a_tested_pin() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = [*project["dependencies"], *(r for extra in project["optional-dependencies"].values() for r in extra)]
+    unbounded = [r for r in requirements if not r.startswith("saga-drills[") and "<" not in r]
+    assert unbounded == []
+    pinned = {ln.split("==")[0].lower().replace("_", "-") for ln in (ROOT / "constraints.txt").read_text().splitlines()
+              if "==" in ln}
+    named = {re.split(r"[<>=\[]", r)[0].lower().replace("_", "-") for r in requirements if not r.startswith("saga-drills[")}
+    assert named - pinned == set(), "regenerate constraints.txt (see its header)"

@@ -110,6 +110,10 @@ def _print_and_save(table: Any, png: Path | None, what: str) -> None:
     if png is None:
         return
     if table.image is None:
+        from bot.leaderboard import charts
+
+        if not charts.available():
+            raise CliError(f"no PNG written: {charts.EXTRA_HINT}")
         raise CliError(f"no PNG written: there is nothing to draw for this {what} yet")
     png.parent.mkdir(parents=True, exist_ok=True)
     png.write_bytes(table.image.data)

@@ -8,10 +8,15 @@ bars, so it reads the same on Slack's and Discord's light and dark themes. Sizes
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import logging
 import threading
 import warnings
 from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
+EXTRA_HINT = "charts need the charts extra: pip install 'saga-drills[charts]'"
 
 WIDTH, BOARD_HEIGHT, REPORT_HEIGHT = 1200, 600, 800
 DPI = 100
@@ -26,6 +31,21 @@ LOW, MID, HIGH = "#ff8a80", "#ebcb8b", "#a3be8c"
 # pyplot keeps global state; we never use it, but the font cache and text layout are shared,
 # so charts render one at a time (they are called from worker threads).
 _LOCK = threading.Lock()
+_said = False
+
+
+def available() -> bool:
+    """Whether matplotlib (the `charts` extra) is installed; without it every table still posts.
+
+    The first time it is missing the log says so, once per process, instead of on every board.
+    """
+    global _said
+    if importlib.util.find_spec("matplotlib") is not None:
+        return True
+    if not _said:
+        _said = True
+        log.warning("boards and reports are posted without their pictures: %s", EXTRA_HINT)
+    return False
 
 
 def _figure(height: int):  # type: ignore[no-untyped-def]

@@ -67,6 +67,7 @@ class Leaderboards:
                     actions: tuple[Action, ...] = ()) -> Table:
         """The board for a scope and period. `viewer` (a member key) gets their own rank in the footer."""
         await self.refresh()
+        image = image and charts.available()
         label, window, season = await self._resolve(scope.platform, scope.space, period, season_name)
         ref = SeasonRef(season.id, season.open) if season else None
         ranked: list[Ranked] = []
@@ -134,7 +135,7 @@ class Leaderboards:
         report = build_report(library, picks, members)
         title = f"Team blind spots · {label}"
         picture = None
-        if image and report.topics:
+        if image and report.topics and charts.available():
             topics = [(a.name, a.accuracy, a.answers) for a in report.topics]
             team = sum(f.correct for f in report.drills) / report.answers if report.answers else None
             data = await asyncio.to_thread(charts.report_chart, title, topics, team=team)

@@ -59,3 +59,23 @@ def test_help_does_not_import_matplotlib() -> None:
     code = "import sys; from bot.cli import build_parser; build_parser(); print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+async def test_without_the_charts_extra_every_table_posts_and_the_log_says_so_once(kit: Kit, app, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    import importlib.util
+    import logging
+
+    from bot.leaderboard.service import Leaderboards
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    monkeypatch.setattr(charts, "_said", False)
+    await kit.drill_once(ANA, "junior-1")
+    with caplog.at_level(logging.WARNING, logger="bot.leaderboard.charts"):
+        board = await kit.board("all", image=True)
+        report = await Leaderboards(app).report("slack", "T1", "all")
+        again = await kit.board("week", image=True)
+    assert board.rows and report.rows and again.rows
+    assert board.image is None and report.image is None and again.image is None
+    said = [r.getMessage() for r in caplog.records if "saga-drills[charts]" in r.getMessage()]
+    assert len(said) == 1
