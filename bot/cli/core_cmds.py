@@ -76,8 +76,10 @@ def cmd_console(args: argparse.Namespace) -> int:
     return run_with_app(settings, body)
 
 
+# chosen_option is the letter the member saw (options are shuffled per delivery); option_index is
+# the option's place in the drill file, for joining answers across deliveries.
 EXPORT_COLUMNS = ["member", "display_name", "platform", "drill", "tier", "delivery_kind", "chosen_option",
-                  "chosen_text", "correct", "answered_at_utc"]
+                  "option_index", "chosen_text", "correct", "answered_at_utc"]
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -107,6 +109,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     return run_with_app(settings, body, create=False)
 
 
+def _letter(order: tuple[int, ...], index: int) -> str:
+    from bot.content.models import LETTERS
+
+    return LETTERS[order.index(index)] if index in order else ""
+
+
 class _SafeWriter:
     """csv.writer whose every cell goes through export.cell: no formulas, no control characters."""
 
@@ -134,7 +142,7 @@ async def _write_answers(app, writer) -> int:  # type: ignore[no-untyped-def]
         option = drill.options[row.option_index] if drill and row.option_index < len(drill.options) else None
         writer.writerow([
             *shown(row.member, row.display_name), row.platform, row.drill_id, drill.tier.value if drill else "",
-            row.delivery_kind, row.option_index, option.text if option else "", "right" if row.correct else "wrong",
+            row.delivery_kind, _letter(row.option_order, row.option_index), row.option_index, option.text if option else "", "right" if row.correct else "wrong",
             row.answered_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         ])
         count += 1

@@ -120,6 +120,7 @@ class ExportRow(_Record):
     option_index: int
     correct: bool
     answered_at: datetime
+    option_order: tuple[int, ...] = ()  # the delivery's shuffle: letter i showed option option_order[i]
 
 
 ReviewFn = Callable[[CardState | None, AnswerRecord], CardState]

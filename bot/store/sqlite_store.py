@@ -190,7 +190,8 @@ class SqliteStore:
     async def export_answers(self) -> AsyncIterator[ExportRow]:
         async with self.db.reading() as conn:
             cur = await conn.execute(
-                """SELECT a.member_id, m.display_name, m.platform, a.drill_id, d.kind, a.option_index, a.correct, a.answered_at
+                """SELECT a.member_id, m.display_name, m.platform, a.drill_id, d.kind, a.option_index, a.correct, a.answered_at,
+                          d.option_order
                    FROM answers a JOIN members m ON m.id = a.member_id JOIN deliveries d ON d.id = a.delivery_id
                    ORDER BY a.answered_at, a.id"""
             )
@@ -199,4 +200,5 @@ class SqliteStore:
             yield ExportRow(
                 member=r[0], display_name=r[1], platform=r[2], drill_id=r[3], delivery_kind=r[4],
                 option_index=r[5], correct=bool(r[6]), answered_at=parse_iso(r[7]),
+                option_order=tuple(json.loads(r[8])),
             )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
+import sqlite3
 
 import pytest
 
@@ -80,7 +82,14 @@ def test_export_pseudonymizes_opted_out_members(seeded, capsys) -> None:  # type
     assert main(["export", "--format", "csv"]) == 0
     answers = _csv(capsys)
     assert list(answers[0]) == ["member", "display_name", "platform", "drill", "tier", "delivery_kind",
-                                "chosen_option", "chosen_text", "correct", "answered_at_utc"]
+                                "chosen_option", "option_index", "chosen_text", "correct", "answered_at_utc"]
+    with sqlite3.connect(seeded) as conn:  # the letter is the one on the member's shuffled card
+        shown = {(m, d): "ABCDE"[json.loads(order).index(i)] for m, d, order, i in conn.execute(
+            "SELECT a.member_id, a.drill_id, d.option_order, a.option_index FROM answers a "
+            "JOIN deliveries d ON d.id = a.delivery_id")}
+    for row in answers:
+        if not row["member"].startswith("member-"):
+            assert row["chosen_option"] == shown[(row["member"], row["drill"])] and row["option_index"].isdigit()
     cy_rows = [r for r in answers if r["member"].startswith("member-")]
     assert len(cy_rows) == 1 and cy_rows[0]["display_name"] == "" and "U-CY" not in str(answers)
     assert {r["display_name"] for r in answers} == {"ana", "bo", ""}
