@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     board.add_argument("--top", type=int, default=20, help="rows to print (default: 20)")
     _scope_args(board)
     board.add_argument("--png", type=Path, metavar="FILE", help="also write the chart (altitude distribution, top members)")
+    board.add_argument("--json", action="store_true", help="machine-readable output: title, columns, rows, footer")
     board.set_defaults(func=cmd_leaderboard)
 
     report = sub.add_parser("report", help="print the team's blind spots per topic and misconception (and write its PNG)")
@@ -37,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--top", type=int, default=10, help="topics and traps to print, each (default: 10)")
     _scope_args(report)
     report.add_argument("--png", type=Path, metavar="FILE", help="also write the chart (accuracy per topic)")
+    report.add_argument("--json", action="store_true", help="machine-readable output: title, columns, rows, footer")
     report.set_defaults(func=cmd_report)
 
     season = sub.add_parser("season", help="start, end or list seasons")
@@ -49,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _scope_args(end)
     end.set_defaults(func=cmd_season)
     lst = ssub.add_parser("list", help="list seasons, newest first")
+    lst.add_argument("--json", action="store_true", help="machine-readable output: title, columns, rows, footer")
     _scope_args(lst)
     lst.set_defaults(func=cmd_season)
 
@@ -95,18 +99,27 @@ async def _catch_up(boards: Any) -> None:
         await boards.refresh(progress=lambda done, total: progress.update(task, completed=done, total=total))
 
 
-def _print_and_save(table: Any, png: Path | None, what: str) -> None:
+def _print_and_save(table: Any, png: Path | None, what: str, *, as_json: bool = False) -> None:
     from rich.console import Console
 
     from adapters.console_render import render
-
     from bot.leaderboard.export import printable
 
+    if as_json:  # rows keyed by column, as the table shows them; names stay as they are (JSON escapes them)
+        print(json.dumps({"title": table.title, "columns": list(table.columns),
+                          "rows": [dict(zip(table.columns, row)) for row in table.rows], "footer": table.footer},
+                         ensure_ascii=False, indent=2))
+        _save_png(table, png, what)
+        return
     # Names are strangers' text: no control character reaches the operator's terminal raw.
     shown = table.model_copy(update={"title": printable(table.title), "footer": printable(table.footer, lines=True),
                                      "rows": tuple(tuple(printable(c) for c in row) for row in table.rows)})
     # Piped output gets room for the report's wide rows instead of rich's 80-column default.
     Console(width=None if sys.stdout.isatty() else 180).print(render(shown))
+    _save_png(table, png, what)
+
+
+def _save_png(table: Any, png: Path | None, what: str) -> None:
     if png is None:
         return
     if table.image is None:
@@ -137,7 +150,7 @@ def _show(args: argparse.Namespace, what: str, draw: Callable[[Any, str, str, st
             table = await draw(boards, platform, space, period, top)
         except BoardError as exc:
             raise CliError(str(exc).replace("/drill ", "saga-drills ")) from None
-        _print_and_save(table, args.png, what)
+        _print_and_save(table, args.png, what, as_json=args.json)
         return 0
 
     return run_with_app(settings, body, create=False)
@@ -180,7 +193,7 @@ def cmd_season(args: argparse.Namespace) -> int:
                 print(f"Season “{season.name}” ended in {platform}/{space}; `saga-drills leaderboard --season "
                       f"\"{season.name}\"` shows its final board.")
             else:
-                _print_and_save(await boards.season_table(platform, space), None, "season list")
+                _print_and_save(await boards.season_table(platform, space), None, "season list", as_json=args.json)
         except BoardError as exc:
             raise CliError(str(exc).replace("/drill ", "saga-drills ")) from None
         return 0

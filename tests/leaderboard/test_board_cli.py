@@ -140,3 +140,16 @@ def test_leaderboard_shows_control_characters_as_escapes(hostile_names, capsys) 
     assert main(["leaderboard", "--period", "all"]) == 0
     out = capsys.readouterr().out
     assert not any(ch in out for ch in "\x1b\x07\x00") and "\\x1b[31mred" in out and "ding\\x07" in out
+
+
+@pytest.mark.parametrize("command", [["leaderboard", "--period", "all"], ["report"], ["season", "list"]])
+def test_json_output_is_the_table_keyed_by_column(seeded, capsys, command) -> None:  # type: ignore[no-untyped-def]
+    if command[0] == "season":
+        assert main(["season", "start", "Q1"]) == 0
+        capsys.readouterr()
+    assert main([*command, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"title", "columns", "rows", "footer"} and data["rows"]
+    assert all(list(row) == data["columns"] for row in data["rows"])
+    if command[0] == "leaderboard":
+        assert {row[data["columns"][1]] for row in data["rows"]} >= {"ana", "bo"}
