@@ -341,3 +341,23 @@ def test_run_refuses_a_drill_the_check_refuses(tmp_path: Path) -> None:
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"{path}:" in result.stderr and "snippet has 120 lines" in result.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_a_key_whose_outcome_its_neighbours_share_is_a_cue_over_the_pack(tmp_path: Path) -> None:
+    paths = write_good_pack(tmp_path, count=16)
+    texts = ["The stock is released twice; add back the hold row's quantity.",
+             "The stock is released twice; write back the saved stock level.",
+             "The release waits for a lock; use a SERIALIZABLE transaction.",
+             "The release is skipped; take a process-wide lock around it."]
+
+    def outcome_cue(d: dict) -> None:
+        key = next(i for i, o in enumerate(d["options"]) if o.get("best"))
+        twin = 1 if key == 0 else 0  # the key and one distractor share the outcome
+        order = [key, twin] + [i for i in range(4) if i not in (key, twin)]
+        for text, i in zip(texts, order):
+            d["options"][i]["text"] = text
+    for path in paths:
+        rewrite(path, outcome_cue)
+    result = _cli("drills", "check", "--strict", str(tmp_path))
+    assert "an option whose outcome most others share: 8.0 of 16 keys (50%); chance 4.0 ± 1.7 (25%): BEATS CHANCE" in result.stdout
+    assert result.returncode == 1

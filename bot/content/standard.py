@@ -162,6 +162,21 @@ def _without_absolutes(drill: Drill) -> list[int]:
     return plain if len(plain) < len(drill.options) else []
 
 
+def _by_prediction(*, shared: bool) -> Solver:
+    """In "outcome; fix" options: the options whose outcome most others share (`shared`), or the ones
+    whose outcome stands alone. Either would let a member guess from the wording of the outcomes."""
+    def pick(drill: Drill) -> list[int]:
+        if not all(";" in o.text for o in drill.options):
+            return []
+        outcomes = [o.text.split(";", 1)[0].strip().casefold() for o in drill.options]
+        counts = {o: outcomes.count(o) for o in outcomes}
+        if len(set(counts.values())) == 1:  # all alike or all different: nothing to go by
+            return []
+        want = max(counts.values()) if shared else 1
+        return [i for i, o in enumerate(outcomes) if counts[o] == want]
+    return pick
+
+
 def _reviewers_solver(drill: Drill) -> list[int]:
     """The content review's blind solver: drop justified options, prefer punctuation, then the second longest."""
     alive = [i for i, o in enumerate(drill.options) if not JUSTIFICATION.search(o.text)] or list(range(len(drill.options)))
@@ -182,6 +197,8 @@ SOLVERS: dict[str, Solver] = {
     "an option without absolute words": _without_absolutes,
     "the most words shared with the title": _most_overlap("title"),
     "the most words shared with the question": _most_overlap("question"),
+    "an option whose outcome most others share": _by_prediction(shared=True),
+    "an option whose outcome stands alone": _by_prediction(shared=False),
     "the review's blind solver": _reviewers_solver,
 }
 
