@@ -1,4 +1,4 @@
-"""Platform adapters. Each module translates one platform; none holds a business rule."""
+"""Platform adapters, one package per platform; REGISTRY is the one list of them."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ if TYPE_CHECKING:
 
 # Imported lazily: `saga-drills --help` must not pay for discord.py and slack-bolt.
 ADAPTERS = {
-    "console": "adapters.console_adapter:ConsoleAdapter",
-    "slack": "adapters.slack_adapter:SlackAdapter",
-    "discord": "adapters.discord_adapter:DiscordAdapter",
+    "console": "adapters.console_adapter.adapter:ConsoleAdapter",
+    "slack": "adapters.slack_adapter.adapter:SlackAdapter",
+    "discord": "adapters.discord_adapter.adapter:DiscordAdapter",
 }
 
 

@@ -98,7 +98,7 @@ async def _catch_up(boards: Any) -> None:
 def _print_and_save(table: Any, png: Path | None, what: str) -> None:
     from rich.console import Console
 
-    from adapters.console_render import render
+    from adapters.console_adapter.render import render
 
     # Piped output gets room for the report's wide rows instead of rich's 80-column default.
     Console(width=None if sys.stdout.isatty() else 180).print(render(table))

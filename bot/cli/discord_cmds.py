@@ -61,7 +61,7 @@ async def _logged_in(settings: Settings, body: Any) -> Any:
     import aiohttp
     import discord
 
-    from adapters.discord_client import DiscordRouting, DrillClient
+    from adapters.discord_adapter.client import DiscordRouting, DrillClient
 
     try:
         routing = DiscordRouting(settings.discord_api_base_url, settings.discord_gateway_url)

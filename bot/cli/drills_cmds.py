@@ -106,13 +106,13 @@ def _card(drill):  # type: ignore[no-untyped-def]
 def cmd_render(args: argparse.Namespace) -> int:
     card = _card(_drill(_library(), args.drill_id))
     if args.platform == "console":
-        from adapters.console_render import render_text
+        from adapters.console_adapter.render import render_text
 
         payload = {"text": render_text(card)}
     else:
         import importlib
 
-        module = importlib.import_module(f"adapters.{args.platform}_render")
+        module = importlib.import_module(f"adapters.{args.platform}_adapter.render")
         payload = module.render_payload(card)
         problems = module.limit_problems(payload)
         if problems:
@@ -124,7 +124,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_preview(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from adapters.console_render import render
+    from adapters.console_adapter.render import render
     from bot.content.models import LETTERS
 
     drill = _drill(_library(), args.drill_id)

@@ -19,7 +19,7 @@ DISTRACTORS = (2, 3)
 RECAP_SENTENCES = 3
 IDS_FILE = "shipped-ids.txt"
 # The renderers the adapters use; a drill must fit both platforms' limits as really sent.
-PLATFORM_RENDERERS = {"slack": "adapters.slack_render", "discord": "adapters.discord_render"}
+PLATFORM_RENDERERS = {"slack": "adapters.slack_adapter.render", "discord": "adapters.discord_adapter.render"}
 _EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?](?=\s+[A-Z`(\"']|\s*$)")
 

@@ -9,7 +9,7 @@ import discord
 import pytest
 
 from adapters.discord_adapter import DiscordAdapter
-from adapters.discord_client import DISCORD_API, api_base, gateway_base
+from adapters.discord_adapter.client import DISCORD_API, api_base, gateway_base
 from bot.commands import CommandContext
 from bot.messages import Notice
 from bot.ports import AdapterError

@@ -36,7 +36,7 @@ async def _team_tables(settings, clock):  # type: ignore[no-untyped-def]
 
 
 async def test_slack_payloads_fit(settings, clock) -> None:  # type: ignore[no-untyped-def]
-    from adapters.slack_render import render_payload
+    from adapters.slack_adapter.render import render_payload
 
     for table in await _team_tables(settings, clock):
         payload = render_payload(table)
@@ -49,7 +49,7 @@ async def test_slack_payloads_fit(settings, clock) -> None:  # type: ignore[no-u
 
 
 async def test_discord_messages_fit_and_attach_the_png(settings, clock) -> None:  # type: ignore[no-untyped-def]
-    from adapters.discord_render import render_message
+    from adapters.discord_adapter.render import render_message
 
     board, report = await _team_tables(settings, clock)
     for table, filename in ((board, "leaderboard.png"), (report, "blind-spots.png")):

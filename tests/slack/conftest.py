@@ -52,7 +52,7 @@ def pace() -> PaceRecorder:
 async def slack(app, pace):  # type: ignore[no-untyped-def]
     """The adapter in HTTP mode on a free loopback port, connected to the fake."""
     from adapters.slack_adapter import SlackAdapter
-    from adapters.slack_pacing import ChannelPacer
+    from adapters.slack_adapter.pacing import ChannelPacer
     from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
     # Retries after 5xx and dropped connections without the real back-off's wait.

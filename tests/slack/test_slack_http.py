@@ -76,7 +76,7 @@ async def test_bad_signature_and_stale_timestamp_get_401_and_do_nothing(slack_ht
 
 
 async def test_a_retried_click_and_a_double_click_record_one_answer(slack_http, fake_slack, app, caplog):
-    caplog.set_level(logging.INFO, logger="adapters.slack_listeners")
+    caplog.set_level(logging.INFO, logger="adapters.slack_adapter.listeners")
     card = await drill_card(slack_http, fake_slack)
     button = P.answer_buttons(card["blocks"])[0]
     first = P.button_click(button["action_id"], button["value"], response_url=fake_slack.response_url("c1"))

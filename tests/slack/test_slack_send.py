@@ -66,7 +66,7 @@ async def test_a_table_with_a_chart_posts_the_text_and_uploads_the_image(slack, 
 
 async def test_posts_to_one_channel_are_paced_without_holding_up_others(fake_slack, app, pace):
     from adapters.slack_adapter import SlackAdapter
-    from adapters.slack_pacing import ChannelPacer
+    from adapters.slack_adapter.pacing import ChannelPacer
 
     gate = asyncio.Event()
     slept: list[float] = []

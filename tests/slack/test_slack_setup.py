@@ -30,7 +30,7 @@ def test_manifest_declares_what_the_adapter_uses():
     assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert "commands" in scopes
-    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "adapters").glob("slack_*.py"))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "adapters" / "slack_adapter").glob("*.py"))
     called = set(re.findall(r"client\.(\w+)\(", source))
     assert {"chat_postMessage", "users_info", "conversations_open"} <= called
     assert called <= set(SCOPES), f"add the scope for {called - set(SCOPES)} to the manifest and to SCOPES"
@@ -39,7 +39,7 @@ def test_manifest_declares_what_the_adapter_uses():
 
 
 def test_adapter_modules_have_docstrings_and_stay_readable():
-    for path in (ROOT / "adapters").glob("slack_*.py"):
+    for path in (ROOT / "adapters" / "slack_adapter").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert ast.get_docstring(ast.parse(text)), path.name
         assert len(text.splitlines()) <= 320, f"{path.name} has grown past one sitting; split it"

@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING
 
 from rich.console import Console
 
-from adapters.console_render import render
+from adapters.console_adapter.render import render
 from bot.commands import CommandContext
 from bot.content.models import LETTERS
 from bot.messages import DrillCard, MemberRef, Notice, Reply

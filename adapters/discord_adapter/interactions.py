@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from adapters.discord_render import limit_problems, render_message
-from adapters.discord_views import edit_kwargs
+from adapters.discord_adapter.render import limit_problems, render_message
+from adapters.discord_adapter.views import edit_kwargs
 from bot.commands import CommandContext
 from bot.messages import NEXT_ACTION, MemberRef, Notice, Reply
 from bot.store import StoreBusy

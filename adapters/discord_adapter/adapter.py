@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import aiohttp
 import discord
 
-from adapters.discord_client import DiscordRouting, DrillClient
-from adapters.discord_interactions import InteractionHandler
-from adapters.discord_render import limit_problems, render_message
-from adapters.discord_views import send_kwargs
+from adapters.discord_adapter.client import DiscordRouting, DrillClient
+from adapters.discord_adapter.interactions import InteractionHandler
+from adapters.discord_adapter.render import limit_problems, render_message
+from adapters.discord_adapter.views import send_kwargs
 from bot.messages import Reply, Reveal
 from bot.ports import AdapterError, SendFailed, SentRef, Target
 
