@@ -6,8 +6,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.ports import Adapter
-    from bot.runtime import App
+    from bot.ports import Adapter, Bot
+    from bot.settings import Settings
 
 # Imported lazily: `saga-drills --help` must not pay for discord.py and slack-bolt.
 ADAPTERS = {
@@ -17,11 +17,11 @@ ADAPTERS = {
 }
 
 
-def create_adapter(name: str, app: App, **options: Any) -> Adapter:
-    """Build the adapter called `name` for `app`; unknown names raise ValueError."""
+def create_adapter(name: str, settings: Settings, bot: Bot, **options: Any) -> Adapter:
+    """Build the adapter called `name`, entering the core through `bot`; unknown names raise ValueError."""
     try:
         module_name, _, class_name = ADAPTERS[name].partition(":")
     except KeyError:
         raise ValueError(f"unknown adapter {name!r}; choose from {', '.join(ADAPTERS)}") from None
     cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(app, **options)
+    return cls(settings, bot, **options)

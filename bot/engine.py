@@ -111,6 +111,11 @@ class Engine:
         return None, "on_demand", None
 
     # -- answering -------------------------------------------------------------------------
+    async def delivery_space(self, platform: str, delivery_id: str) -> str:
+        """The space of a delivery on `platform` (a DM does not say); "dm" when unknown or elsewhere."""
+        delivery = await self.store.get_delivery(delivery_id)
+        return delivery.space if delivery is not None and delivery.platform == platform else "dm"
+
     async def answer(self, member: MemberRef, delivery_id: str, choice: str | int) -> Feedback | Notice:
         """Grade and record a member's answer; a repeat returns the first answer's feedback."""
         delivery = await self.store.get_delivery(delivery_id)

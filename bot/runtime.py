@@ -103,7 +103,9 @@ async def serve(app: App, adapter_names: Sequence[str]) -> int:
     """Connect every adapter, start services, listen until a signal or every listener ends."""
     from adapters import create_adapter
 
-    adapters = [create_adapter(name, app) for name in adapter_names]
+    console = {"drill_count": len(app.library.active)}  # its greeting says how many drills are loaded
+    adapters = [create_adapter(name, app.settings, app.router, **(console if name == "console" else {}))
+                for name in adapter_names]
     for adapter in adapters:
         app.adapters[adapter.name] = adapter
     stop = asyncio.Event()

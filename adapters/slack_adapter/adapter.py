@@ -25,7 +25,8 @@ from bot.messages import Reply
 from bot.ports import AdapterError, SentRef, Target
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.ports import Bot
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,11 @@ class SlackAdapter:
 
     name = "slack"
 
-    def __init__(self, app: App, *, client: AsyncWebClient | None = None, mode: str | None = None,
+    def __init__(self, settings: Settings, bot: Bot, *, client: AsyncWebClient | None = None, mode: str | None = None,
                  http_host: str = "0.0.0.0", http_port: int | None = None, retry_interval: RetryIntervalCalculator | None = None,
                  pacer: ChannelPacer | None = None, socket_timeout: float = 30.0,
                  monotonic: Callable[[], float] = time.monotonic, serve: bool = True) -> None:
-        settings = app.settings
-        self.app = app
+        self.settings = settings
         # serve=False: a one-shot CLI process that only sends (`schedule run-now`). It opens no
         # Socket Mode connection (Slack would share the app's events with it) and no HTTP port
         # (the running bot holds it); the Web API client is all that send() needs.
@@ -73,7 +73,7 @@ class SlackAdapter:
         self.sender = SlackSender(client, retry=self.retry_handlers, pacer=self.pacer)
         with _quiet_bolt_token_warning():
             self.bolt = AsyncApp(client=client, signing_secret=secret, process_before_response=False, name="saga-drills")
-        SlackListeners(app, self.directory, self.sender, monotonic=monotonic).install(self.bolt)
+        SlackListeners(bot, self.directory, self.sender, monotonic=monotonic).install(self.bolt)
         self.team_id = ""
         self.bot_user_id = ""
         self._socket: AsyncSocketModeHandler | None = None
@@ -121,7 +121,7 @@ class SlackAdapter:
             log.info("Slack adapter stopped")
 
     async def _open_socket(self) -> None:
-        token = self.app.settings.slack_app_token
+        token = self.settings.slack_app_token
         assert token is not None
         # Ask for the websocket URL ourselves first: slack-sdk's connect() retries any failure
         # forever (a wrong token included), logging a stack trace every few seconds.

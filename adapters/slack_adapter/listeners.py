@@ -15,19 +15,13 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack_adapter.render import ANSWER_ACTION, COMMAND_ACTION, parse_answer_value, render_home
 from adapters.slack_adapter.sender import Caller, SlackSender
-from bot.commands import CommandContext
-from bot.messages import NEXT_ACTION, Notice
-from bot.store import StoreBusy
+from bot.messages import STALE_BUTTON, CommandContext, Notice
 
 if TYPE_CHECKING:
     from adapters.slack_adapter.directory import SlackUserDirectory
-    from bot.runtime import App
+    from bot.ports import Bot
 
 log = logging.getLogger(__name__)
-
-STALE_BUTTON = Notice(text="That button is out of date, so nothing was recorded. Here is a way to a fresh drill.",
-                      level="warning", actions=(NEXT_ACTION,))
-
 
 class RecentKeys:
     """Keys seen in the last `ttl` seconds; Slack re-delivers an event up to 3 times in ~5 min."""
@@ -81,11 +75,11 @@ def delivery_key(body: dict[str, Any]) -> str | None:
 
 
 class SlackListeners:
-    """Translates Bolt requests into router and engine calls and sends the replies back."""
+    """Translates Bolt requests into calls on the core's door and sends the replies back."""
 
-    def __init__(self, app: App, directory: SlackUserDirectory, sender: SlackSender, *,
+    def __init__(self, bot: Bot, directory: SlackUserDirectory, sender: SlackSender, *,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.app = app
+        self.bot = bot
         self.directory = directory
         self.sender = sender
         self.recent = RecentKeys(monotonic=monotonic)
@@ -132,7 +126,7 @@ class SlackListeners:
         member = await directory.member(caller.team_id, caller.user_id, caller.name)
         ctx = CommandContext(member=member, channel=caller.channel,
                              is_lead=await directory.is_lead(caller.team_id, caller.user_id))
-        reply = await self._guarded(self.app.router.handle(ctx, text), what="command")
+        reply = await self.bot.command(ctx, text)
         await self.sender.reply_privately(caller, reply)
 
     # -- answers -----------------------------------------------------------------------------
@@ -152,7 +146,7 @@ class SlackListeners:
             return
         delivery_id, letter = parsed
         member = await self.directory.member(caller.team_id, caller.user_id, caller.name)
-        reply = await self._guarded(self.app.engine.answer(member, delivery_id, letter), what="answer")
+        reply = await self.bot.answer(member, delivery_id, letter)
         await self.sender.reply_privately(caller, reply)
 
     async def on_unknown_action(self, ack: Callable[..., Awaitable[None]], body: dict[str, Any],
@@ -174,7 +168,7 @@ class SlackListeners:
             log.warning("ignored app_home_opened without team or user id")
             return
         member = await self.directory.member(caller.team_id, caller.user_id)
-        stats = await self._guarded(self.app.engine.stats(member), what="home tab")
+        stats = await self.bot.home(member)
         if not isinstance(stats, Notice):
             await self.sender.publish_home(caller.user_id, render_home(stats))
 
@@ -193,16 +187,3 @@ class SlackListeners:
             await work
         except Exception as exc:
             log.error("Slack %s failed after the ack: %s: %s", what, type(exc).__name__, exc)
-
-    async def _guarded(self, work: Awaitable[Any], *, what: str) -> Any:
-        """The reply, or a private notice that says nothing was lost; never a stack trace in chat."""
-        try:
-            return await work
-        except StoreBusy:
-            log.warning("database busy during a Slack %s; nothing was written", what)
-            return Notice(text="The drill database is busy right now and nothing was recorded. Try again in a moment.",
-                          level="warning")
-        except Exception:
-            log.exception("Slack %s failed", what)
-            return Notice(text="Something went wrong on our side and nothing was recorded. Try again in a minute.",
-                          level="error")

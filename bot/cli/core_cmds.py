@@ -60,7 +60,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     async def body(app):  # type: ignore[no-untyped-def]
         from adapters.console_adapter import ConsoleAdapter
 
-        adapter = ConsoleAdapter(app, member=args.member)
+        adapter = ConsoleAdapter(app.settings, app.router, member=args.member, drill_count=len(app.library.active))
         await adapter.connect()
         await adapter.listen()
         return 0

@@ -243,13 +243,13 @@ async def _open_adapter(app: App, platform: str) -> Any:
     if platform == "console":
         from adapters.console_adapter import ConsoleAdapter
 
-        return ConsoleAdapter(app)
+        return ConsoleAdapter(app.settings, app.router)
     if platform not in app.settings.configured_platforms():
         return None
     from adapters import create_adapter
 
     try:
-        adapter = create_adapter(platform, app, serve=False)  # send only: the running bot serves
+        adapter = create_adapter(platform, app.settings, app.router, serve=False)  # send only: the running bot serves
         await adapter.connect()
     except Exception as exc:  # the run is recorded; the running bot can still send it
         print(f"cannot send to {platform} from here ({exc}); the running bot will", file=sys.stderr)

@@ -196,7 +196,7 @@ async def _guard(work):  # type: ignore[no-untyped-def]
     except BoardError as exc:
         return Notice(text=str(exc), level="warning")
     except StoreBusy:
-        return Notice(text="The database is busy right now; nothing was changed. Try again in a moment.", level="warning")
+        raise  # the core's door words it, the same on every platform
     except StoreError as exc:
         log.error("leaderboard store error: %s", exc)
         return Notice(text="The leaderboard could not be read just now; the error is in the bot's log.", level="error")

@@ -56,7 +56,7 @@ async def slack(app, pace):  # type: ignore[no-untyped-def]
     from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
     # Retries after 5xx and dropped connections without the real back-off's wait.
-    adapter = SlackAdapter(app, http_host="127.0.0.1", http_port=0, retry_interval=FixedValueRetryIntervalCalculator(0.0),
+    adapter = SlackAdapter(app.settings, app.router, http_host="127.0.0.1", http_port=0, retry_interval=FixedValueRetryIntervalCalculator(0.0),
                            pacer=ChannelPacer(monotonic=pace.monotonic, sleep=pace.sleep))
     await adapter.connect()
     app.adapters["slack"] = adapter

@@ -51,7 +51,7 @@ async def test_a_wrong_bot_token_fails_connect_with_a_clear_message(fake_slack, 
 
     app.settings = Settings(_env_file=None, SAGA_DRILLS_DB=str(db_path), SLACK_BOT_TOKEN="xoxb-wrong-token",
                             SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake_slack.base_url)
-    adapter = SlackAdapter(app, http_host="127.0.0.1", http_port=0)
+    adapter = SlackAdapter(app.settings, app.router, http_host="127.0.0.1", http_port=0)
     with pytest.raises(AdapterError) as refused:
         await adapter.connect()
     message = str(refused.value)
@@ -68,12 +68,12 @@ async def test_unreachable_api_and_missing_secrets_are_named(app, db_path, unuse
                             SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=f"http://127.0.0.1:{unused_tcp_port}/api")
     from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-    adapter = SlackAdapter(app, http_host="127.0.0.1", http_port=0, retry_interval=FixedValueRetryIntervalCalculator(0.0))
+    adapter = SlackAdapter(app.settings, app.router, http_host="127.0.0.1", http_port=0, retry_interval=FixedValueRetryIntervalCalculator(0.0))
     with pytest.raises(AdapterError, match="cannot reach the Slack Web API .* check SLACK_API_URL"):
         await adapter.connect()
     app.settings = Settings(_env_file=None, SAGA_DRILLS_DB=str(db_path), SLACK_BOT_TOKEN=BOT_TOKEN)
     with pytest.raises(AdapterError, match="SLACK_SIGNING_SECRET"):
-        SlackAdapter(app)
+        SlackAdapter(app.settings, app.router)
 
 
 async def test_a_wrong_app_token_fails_socket_mode_with_a_clear_message(fake_slack, app, db_path):
@@ -82,7 +82,7 @@ async def test_a_wrong_app_token_fails_socket_mode_with_a_clear_message(fake_sla
 
     app.settings = Settings(_env_file=None, SAGA_DRILLS_DB=str(db_path), SLACK_BOT_TOKEN=BOT_TOKEN,
                             SLACK_APP_TOKEN="xapp-1-wrong", SLACK_API_URL=fake_slack.base_url)
-    adapter = SlackAdapter(app)
+    adapter = SlackAdapter(app.settings, app.router)
     with pytest.raises(AdapterError, match=r"Slack refused SLACK_APP_TOKEN: invalid_auth .*connections:write"):
         await adapter.connect()
     await adapter.disconnect()
