@@ -1,24 +1,24 @@
-"""The runtime: wires settings, library, store, engine and adapters onto one event loop."""
+"""The runtime: builds the App (store, engine, router, FEATURES) and serves its adapters on one event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import gc
-import importlib
 import logging
-import pkgutil
 import signal
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.app import App
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandRouter
 from bot.content.loader import Library, builtin_pack, load_library
 from bot.engine import Engine, Rules
+from bot.leaderboard import chat as leaderboard_chat
+from bot.scheduling import chat as scheduling_chat
 from bot.settings import Settings
 from bot.store.sqlite_store import SqliteStore
 
@@ -52,11 +52,10 @@ def tune_interpreter() -> int:
     return gc.get_freeze_count()
 
 
-def _features() -> list[Any]:
-    """Every module in bot.features, in name order (see its docstring for the contract)."""
-    import bot.features
-
-    return [importlib.import_module(f"bot.features.{m.name}") for m in sorted(pkgutil.iter_modules(bot.features.__path__), key=lambda m: m.name)]
+# The features, in the order their `/drill` words appear in help. Each install(app) registers its
+# words and hooks on app.router and returns a service that serve() starts after the adapters
+# connect (`async start(app)`, `async stop()`), or None.
+FEATURES: tuple[Callable[[App], Any], ...] = (leaderboard_chat.install, scheduling_chat.install)
 
 
 def pack_folders(settings: Settings) -> list[Path]:
@@ -68,35 +67,20 @@ def load_settings_library(settings: Settings) -> Library:
     return load_library(pack_folders(settings))
 
 
-@dataclass
-class App:
-    """Everything a running bot shares: one store, one library, one engine, one router."""
-
-    settings: Settings
-    store: SqliteStore
-    library: Library
-    engine: Engine
-    router: CommandRouter
-    services: list[Any] = field(default_factory=list)
-    adapters: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    async def open(cls, settings: Settings, *, clock: Clock | None = None, library: Library | None = None) -> App:
-        library = library or load_settings_library(settings)
-        store = await SqliteStore.open(settings.db)
-        rules = Rules(mastery=settings.mastery_threshold, orbit=settings.orbit_threshold,
-                      hold=settings.hold_retrievability, default_tz=settings.tz)
-        engine = Engine(store, library, clock=clock or SystemClock(), rules=rules)
-        app = cls(settings=settings, store=store, library=library, engine=engine,
-                  router=CommandRouter(engine, leads=settings.leads))
-        for feature in _features():
-            service = feature.install(app)
-            if service is not None:
-                app.services.append(service)
-        return app
-
-    async def close(self) -> None:
-        await self.store.close()
+async def open_app(settings: Settings, *, clock: Clock | None = None, library: Library | None = None) -> App:
+    """The whole core on `settings`: the store opened (and migrated), the engine, the router, every feature."""
+    library = library or load_settings_library(settings)
+    store = await SqliteStore.open(settings.db)
+    rules = Rules(mastery=settings.mastery_threshold, orbit=settings.orbit_threshold,
+                  hold=settings.hold_retrievability, default_tz=settings.tz)
+    engine = Engine(store, library, clock=clock or SystemClock(), rules=rules)
+    app = App(settings=settings, store=store, library=library, engine=engine,
+              router=CommandRouter(engine, leads=settings.leads))
+    for install in FEATURES:
+        service = install(app)
+        if service is not None:
+            app.services.append(service)
+    return app
 
 
 async def serve(app: App, adapter_names: Sequence[str]) -> int:

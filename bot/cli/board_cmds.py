@@ -12,7 +12,7 @@ from bot.cli import CliError
 from bot.cli.common import load_settings, run_with_app
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
 
 PERIOD_CHOICES = ("week", "last-week", "month", "last-month", "season", "all")
 # Folding more answers than this on first use is worth a progress bar on stderr.

@@ -12,7 +12,7 @@ from bot.cli import CliError, setup_logging
 from bot.cli.common import load_settings, run_with_app
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
     from bot.scheduling.models import Schedule
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from bot.leaderboard.store import Scope, SeasonRef, SqliteBoardStore
 from bot.messages import Action, Image, Level, Table
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from bot.scheduling.store import SqliteScheduleStore
 from bot.store import StoreBusy
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 

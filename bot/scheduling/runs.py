@@ -14,7 +14,7 @@ from bot.scheduling.store import SqliteScheduleStore
 from bot.store import new_id
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from bot.store import StoreBusy
 from bot.store import new_id
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,13 @@ from bot.content.loader import builtin_pack, load_library
 from bot.leaderboard.service import Leaderboards
 from bot.leaderboard.store import Scope
 from bot.messages import Action, MemberRef
-from bot.runtime import App
+from bot.runtime import open_app
 from tests.leaderboard.boardkit import Kit
 
 
 async def _team_tables(settings, clock):  # type: ignore[no-untyped-def]
     """A 30-member team on the shipped drills, with long names: a worst case for message sizes."""
-    app = await App.open(settings, clock=clock, library=load_library([builtin_pack()]))
+    app = await open_app(settings, clock=clock, library=load_library([builtin_pack()]))
     app.engine.rng = random.Random(2)
     rng = random.Random(4)
     kit = Kit(app)

@@ -6,8 +6,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.commands import CommandContext
-from bot.messages import Notice, Reply, Table
+from bot.messages import CommandContext, Notice, Reply, Table
 from bot.scheduling import planner
 from bot.scheduling.models import (
     Schedule,
@@ -21,7 +20,7 @@ from bot.scheduling.service import SchedulerService
 from bot.scheduling.store import SqliteScheduleStore
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
