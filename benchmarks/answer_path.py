@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.content.loader import builtin_pack, load_library  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.messages import DrillCard, MemberRef  # noqa: E402
-from bot.runtime import tune_interpreter  # noqa: E402
-from bot.store.sqlite_store import SqliteStore  # noqa: E402
+from bot.store.sqlite.tuning import tune_interpreter  # noqa: E402
+from bot.store.sqlite.core import SqliteStore  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.clock import FixedClock, iso  # noqa: E402
 from bot.content.loader import builtin_pack, load_library  # noqa: E402
 from bot.leaderboard.service import Leaderboards  # noqa: E402
-from bot.leaderboard.store import Scope  # noqa: E402
+from bot.leaderboard.scope import Scope  # noqa: E402
 from bot.runtime import open_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 

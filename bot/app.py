@@ -1,4 +1,4 @@
-"""App: what a running bot shares (settings, library, store, engine, router, services, adapters); no wiring."""
+"""App: what a running bot shares (settings, library, stores, engine, router, services, adapters); no wiring."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from bot.commands import CommandRouter
 from bot.content.loader import Library
 from bot.engine import Engine
 from bot.settings import Settings
-from bot.store.sqlite_store import SqliteStore
+from bot.store.sqlite.boards import SqliteBoardStore
+from bot.store.sqlite.core import SqliteStore
+from bot.store.sqlite.schedules import SqliteScheduleStore
+from bot.store.sqlite.seasons import SqliteSeasonStore
 
 
 @dataclass
@@ -25,6 +28,9 @@ class App:
     library: Library
     engine: Engine
     router: CommandRouter
+    schedules: SqliteScheduleStore
+    boards: SqliteBoardStore
+    seasons: SqliteSeasonStore
     services: list[Any] = field(default_factory=list)
     adapters: dict[str, Any] = field(default_factory=dict)
 

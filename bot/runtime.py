@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,37 +18,10 @@ from bot.engine import Engine, Rules
 from bot.leaderboard import chat as leaderboard_chat
 from bot.scheduling import chat as scheduling_chat
 from bot.settings import Settings
-from bot.store.sqlite_store import SqliteStore
+from bot.store.sqlite import open_stores
+from bot.store.sqlite.tuning import SWITCH_INTERVAL_S, tune_interpreter
 
 log = logging.getLogger(__name__)
-
-# The GIL switch interval for a serving bot (CPython's default is 5 ms). aiosqlite runs SQLite on
-# a thread of its own, and SQLite releases the GIL while it works; but when the event loop is
-# busy, that thread waits a whole interval for the GIL before it can start a statement or hand
-# back its rows. At 0.5 ms, AnswerWriter's Python work overlaps SQLite's instead of queueing
-# behind it: +20% answers/s and 4 ms off p99 in benchmarks/answer_path.py.
-SWITCH_INTERVAL_S = 0.0005
-
-# Allocations between two collections of the youngest generation (CPython's default is 700).
-# A burst of answers keeps a few thousand short-lived objects in flight (requests, records,
-# replies); at 700 the collector examines and promotes most of them before they die anyway.
-GC_YOUNG_THRESHOLD = 10_000
-
-
-def tune_interpreter() -> int:
-    """Settings for a long-running bot process, applied once it has started; returns objects frozen.
-
-    Everything alive at that point (modules, the drill library, the SDK clients) lives as long as
-    the process. gc.freeze() moves it out of the collector's generations, so a full collection
-    walks only what was made since: one took about 40 ms on the answer path before. The young
-    generation's threshold goes up too (see GC_YOUNG_THRESHOLD): about +5% answers/s.
-    """
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
-    return gc.get_freeze_count()
-
 
 # The features, in the order their `/drill` words appear in help. Each install(app) registers its
 # words and hooks on app.router and returns a service that serve() starts after the adapters
@@ -70,12 +41,14 @@ def load_settings_library(settings: Settings) -> Library:
 async def open_app(settings: Settings, *, clock: Clock | None = None, library: Library | None = None) -> App:
     """The whole core on `settings`: the store opened (and migrated), the engine, the router, every feature."""
     library = library or load_settings_library(settings)
-    store = await SqliteStore.open(settings.db)
+    stores = await open_stores(settings.db)
+    store = stores.core
     rules = Rules(mastery=settings.mastery_threshold, orbit=settings.orbit_threshold,
                   hold=settings.hold_retrievability, default_tz=settings.tz)
     engine = Engine(store, library, clock=clock or SystemClock(), rules=rules)
     app = App(settings=settings, store=store, library=library, engine=engine,
-              router=CommandRouter(engine, leads=settings.leads))
+              router=CommandRouter(engine, leads=settings.leads), schedules=stores.schedules,
+              boards=stores.boards, seasons=stores.seasons)
     for install in FEATURES:
         service = install(app)
         if service is not None:

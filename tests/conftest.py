@@ -81,7 +81,7 @@ def library():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def store(db_path):  # type: ignore[no-untyped-def]
-    from bot.store.sqlite_store import SqliteStore
+    from bot.store.sqlite.core import SqliteStore
 
     s = await SqliteStore.open(db_path)
     yield s

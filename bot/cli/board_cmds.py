@@ -81,10 +81,7 @@ async def _scope(app: App, args: argparse.Namespace, boards: Any) -> tuple[str, 
 
 async def _catch_up(boards: Any) -> None:
     """Fold new answers in, with a progress bar when it is a long first catch-up."""
-    from bot.leaderboard.ingest import pending
-
-    async with boards.store.db.reading() as conn:
-        todo = await pending(conn)
+    todo = await boards.store.pending()
     if todo < PROGRESS_FROM or not sys.stderr.isatty():
         await boards.refresh()
         return
@@ -136,7 +133,7 @@ def _show(args: argparse.Namespace, what: str, draw: Callable[[Any, str, str, st
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     async def draw(boards: Any, platform: str, space: str, period: str, top: int) -> Any:
-        from bot.leaderboard.store import Scope
+        from bot.leaderboard.scope import Scope
 
         return await boards.board(Scope(platform, space, args.channel), period, season_name=args.season,
                                   top=top, image=args.png is not None)

@@ -69,9 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _store(app: App) -> Any:
-    from bot.scheduling.store import SqliteScheduleStore
-
-    return SqliteScheduleStore(app.store.db)
+    return app.schedules
 
 
 def cmd_add(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from bot.leaderboard import BoardError
 from bot.leaderboard.periods import PERIODS, normalize
 from bot.leaderboard.service import Leaderboards
-from bot.leaderboard.store import Scope
+from bot.leaderboard.scope import Scope
 from bot.messages import Action, CommandContext, Notice, Reply
 from bot.ports import AdapterError, Target
 from bot.store import StoreBusy, StoreError

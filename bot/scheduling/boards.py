@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from bot.messages import Table
 from bot.scheduling import planner
 from bot.scheduling.models import OutboxRow, Schedule
-from bot.scheduling.store import SqliteScheduleStore
 from bot.store import new_id
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.store.sqlite.schedules import SqliteScheduleStore
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from bot.scheduling.models import (
     parse_board_day,
 )
 from bot.scheduling.service import SchedulerService
-from bot.scheduling.store import SqliteScheduleStore
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.store.sqlite.schedules import SqliteScheduleStore
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from bot.messages import Reply, Reveal
 from bot.ports import Target
 from bot.scheduling.boards import WeeklyBoards
 from bot.scheduling.models import OutboxRow
-from bot.scheduling.store import SqliteScheduleStore
 from bot.store import StoreBusy
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.store.sqlite.schedules import SqliteScheduleStore
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 from bot.clock import parse_iso
 from bot.scheduling import planner
 from bot.scheduling.models import OutboxRow, ReviewBatchPlan
-from bot.scheduling.store import SqliteScheduleStore
 from bot.store import new_id
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.store.sqlite.schedules import SqliteScheduleStore
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 from bot.ports import SentRef
 from bot.scheduling import planner
 from bot.scheduling.models import DailyRun, OutboxRow, Schedule
-from bot.scheduling.store import SqliteScheduleStore
 from bot.store import new_id
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.store.sqlite.schedules import SqliteScheduleStore
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from bot.scheduling.boards import WeeklyBoards
 from bot.scheduling.outbox import OutboxSender
 from bot.scheduling.reviews import ReviewRunner
 from bot.scheduling.runs import DailyRunner
-from bot.scheduling.store import SqliteScheduleStore
 from bot.store import StoreBusy
 from bot.store import new_id
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.store.sqlite.schedules import SqliteScheduleStore
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class Ticker:
     def __init__(self, app: App, *, store: SqliteScheduleStore | None = None, owner: str | None = None,
                  lease: timedelta | None = None, send_budget: float = 45.0) -> None:
         self.app = app
-        self.store = store or SqliteScheduleStore(app.store.db)
+        self.store = store or app.schedules
         self.owner = owner or process_owner()
         self.lease = lease or timedelta(seconds=app.settings.lease_seconds)
         self.send_budget = send_budget

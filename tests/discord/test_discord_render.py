@@ -34,7 +34,7 @@ from bot.messages import (
     TierProgress,
 )
 from bot.store import Delivery
-from bot.store.sqlite_store import new_id
+from bot.store.sqlite.core import new_id
 
 SHIPPED = load_library([builtin_pack()])
 

@@ -7,7 +7,7 @@ import random
 
 from bot.content.loader import builtin_pack, load_library
 from bot.leaderboard.service import Leaderboards
-from bot.leaderboard.store import Scope
+from bot.leaderboard.scope import Scope
 from bot.messages import Action, MemberRef
 from bot.runtime import open_app
 from tests.leaderboard.boardkit import Kit

@@ -97,7 +97,7 @@ async def test_weekly_board_shows_last_week_early_in_the_week(app, kit: Kit, clo
 
 async def test_the_catch_up_service_folds_answers_at_start(app, kit: Kit) -> None:  # type: ignore[no-untyped-def]
     from bot.leaderboard.chat import BoardCatchUp
-    from bot.leaderboard.ingest import pending
+    from bot.store.sqlite.ingest import pending
 
     await kit.drill_once(BO, "junior-1")
     await kit.drill_once(ANA, "junior-2")
