@@ -15,6 +15,7 @@ import discord
 from adapters.discord_adapter.client import DiscordRouting, DrillClient
 from adapters.discord_adapter.interactions import InteractionHandler
 from adapters.discord_adapter.render import limit_problems, render_message
+from adapters.discord_adapter.setup import NO_TOKEN
 from adapters.discord_adapter.views import send_kwargs
 from bot.messages import Reply, Reveal
 from bot.ports import AdapterError, SendFailed, SentRef, Target
@@ -86,7 +87,7 @@ class DiscordAdapter:
     # -- the port ------------------------------------------------------------------------------
     async def connect(self) -> None:
         if not self._token:
-            raise AdapterError("DISCORD_TOKEN is not set; copy the bot token from the Developer Portal (Bot → Reset Token)")
+            raise AdapterError(NO_TOKEN)
         self.routing.apply()
         try:
             await self.client.login(self._token)

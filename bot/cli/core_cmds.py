@@ -9,8 +9,8 @@ from pathlib import Path
 
 from bot.cli import CliError, setup_logging
 from bot.cli.common import load_settings, run_with_app
+from bot.messages import PLATFORMS
 
-PLATFORMS = ("console", "slack", "discord")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -55,13 +55,14 @@ def _folders(paths: list[Path]) -> list[Path]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from adapters import payload_renderers
     from bot.content.checks import check_library
     from bot.content.loader import builtin_pack, load_library
 
     folders = _folders(args.paths)
     # A pack folder may lean on the built-in misconception vocabulary, so load it alongside.
     lib = load_library(folders, strict=False, vocabulary=[builtin_pack()])
-    problems = sorted([*lib.problems, *check_library(lib)], key=lambda p: (p.path, p.line))
+    problems = sorted([*lib.problems, *check_library(lib, renderers=payload_renderers())], key=lambda p: (p.path, p.line))
     for problem in problems:
         print(problem)
     if problems:
@@ -110,9 +111,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 
         payload = {"text": render_text(card)}
     else:
-        import importlib
+        from adapters import payload_renderer
 
-        module = importlib.import_module(f"adapters.{args.platform}_adapter.render")
+        module = payload_renderer(args.platform)
         payload = module.render_payload(card)
         problems = module.limit_problems(payload)
         if problems:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError, setup_logging
 from bot.cli.common import load_settings, run_with_app
+from bot.messages import PLATFORMS
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PLATFORMS = ("slack", "discord", "console")
 CONSOLE_SPACE = "local"  # the console adapter's space; see adapters/console_adapter.py
 BOARD_DAY_HELP = "also post the leaderboard weekly on this day at --at (mon … sun), or off; default: unchanged"
 BOARD_HERE_HELP = "the weekly board counts this channel's drills only (default: the whole workspace/server)"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bot.content.loader import Library, Problem
 from bot.content.models import LETTERS, Drill
@@ -18,16 +17,24 @@ SNIPPET_LINES = (8, 40)
 DISTRACTORS = (2, 3)
 RECAP_SENTENCES = 3
 IDS_FILE = "shipped-ids.txt"
-# The renderers the adapters use; a drill must fit both platforms' limits as really sent.
-PLATFORM_RENDERERS = {"slack": "adapters.slack_adapter.render", "discord": "adapters.discord_adapter.render"}
 _EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?](?=\s+[A-Z`(\"']|\s*$)")
 
 
-def check_library(lib: Library, *, platforms: tuple[str, ...] = tuple(PLATFORM_RENDERERS)) -> list[Problem]:
-    """Every authoring problem in `lib`, in file order; the loader's own problems are not repeated."""
+class PayloadRenderer(Protocol):
+    """A platform's pure renderer as the adapters use it (adapters.payload_renderers() hands them in)."""
+
+    def render_payload(self, reply: Reply) -> dict[str, Any]: ...
+
+    def limit_problems(self, payload: dict[str, Any]) -> list[str]: ...
+
+
+def check_library(lib: Library, *, renderers: Mapping[str, PayloadRenderer]) -> list[Problem]:
+    """Every authoring problem in `lib`, in file order; the loader's own problems are not repeated.
+
+    A drill must fit each platform's limits as really sent, so every renderer in `renderers`
+    renders everything the drill sends."""
     problems: list[Problem] = []
-    renderers = {name: importlib.import_module(PLATFORM_RENDERERS[name]) for name in platforms}
     for drill in sorted(lib.drills.values(), key=lambda d: lib.paths[d.id]):
         problems.extend(_drill_problems(lib, drill))
         for name, module in renderers.items():
