@@ -12,7 +12,7 @@ from bot.runtime import open_app
 from bot.scheduling import planner
 from bot.scheduling.service import SchedulerService
 from tests.scheduling.conftest import add_schedule, tick_at
-from tests.scheduling.recording_adapter import RecordingAdapter
+from tests.fakes.recording_adapter import RecordingAdapter
 
 UTC = timezone.utc
 MON = datetime(2026, 3, 2, tzinfo=UTC)  # Monday; Berlin is UTC+1, so 09:30 local is 08:30 UTC

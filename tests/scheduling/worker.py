@@ -20,7 +20,7 @@ from bot.content.loader import load_library
 from bot.runtime import open_app
 from bot.scheduling.service import SchedulerService
 from bot.settings import Settings
-from tests.scheduling.recording_adapter import RecordingAdapter
+from tests.fakes.recording_adapter import RecordingAdapter
 
 
 class OffsetClock:
