@@ -78,13 +78,21 @@ class Engine:
                    member_id: str | None = None, channel: str | None = None,
                    closes_at: datetime | None = None, footer: str = "") -> DrillCard:
         """Record a delivery (with its shuffled option order) and return the card to show."""
+        delivery = await self.record_delivery(drill, kind=kind, platform=platform, space=space, member_id=member_id,
+                                              channel=channel, closes_at=closes_at)
+        return self.card_for(delivery, drill, footer=footer)
+
+    async def record_delivery(self, drill: Drill, *, kind: DeliveryKind, platform: str, space: str,
+                              member_id: str | None = None, channel: str | None = None,
+                              closes_at: datetime | None = None) -> Delivery:
+        """Record a delivery with its shuffled option order, for a card sent later (the scheduler's outbox)."""
         order = tuple(self.rng.sample(range(len(drill.options)), len(drill.options)))
         delivery = Delivery(
             id=new_id(), drill_id=drill.id, kind=kind, member_id=member_id, platform=platform,
             space=space, channel=channel, option_order=order, created_at=self.clock.now(), closes_at=closes_at,
         )
         await self.store.create_delivery(delivery)
-        return self.card_for(delivery, drill, footer=footer)
+        return delivery
 
     def card_for(self, delivery: Delivery, drill: Drill, *, footer: str = "") -> DrillCard:
         return card_view(delivery, drill, footer=footer)

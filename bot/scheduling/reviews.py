@@ -118,9 +118,9 @@ class ReviewRunner:
             if drill is None or drill.retracted:
                 continue
             footer = planner.review_footer(parse_iso(due), zone, now)
-            card = await engine.deal(drill, kind="review", member_id=plan.member_id, platform=platform, space=space,
-                                     footer=footer)
-            rows.append(OutboxRow(id=new_id(), kind="review", delivery_id=card.delivery_id, batch_id=batch_id,
+            delivery = await engine.record_delivery(drill, kind="review", member_id=plan.member_id, platform=platform,
+                                                    space=space)
+            rows.append(OutboxRow(id=new_id(), kind="review", delivery_id=delivery.id, batch_id=batch_id,
                                   member_id=plan.member_id, platform=platform, space=space, user_id=user_id,
                                   footer=footer, position=len(rows), not_before=now, expires_at=plan.slot.closes_at,
                                   created_at=now))
