@@ -9,10 +9,9 @@ from bot.commands import CommandRouter
 from bot.content.loader import Library
 from bot.engine import Engine
 from bot.settings import Settings
-from bot.store.sqlite.boards import SqliteBoardStore
+from bot.store.boards import BoardStore, SeasonStore
+from bot.store.schedules import ScheduleStore
 from bot.store.sqlite.core import SqliteStore
-from bot.store.sqlite.schedules import SqliteScheduleStore
-from bot.store.sqlite.seasons import SqliteSeasonStore
 
 
 @dataclass
@@ -28,9 +27,10 @@ class App:
     library: Library
     engine: Engine
     router: CommandRouter
-    schedules: SqliteScheduleStore
-    boards: SqliteBoardStore
-    seasons: SqliteSeasonStore
+    # The features' stores, typed by their ports: a second backend only has to fill them.
+    schedules: ScheduleStore
+    boards: BoardStore
+    seasons: SeasonStore
     services: list[Any] = field(default_factory=list)
     adapters: dict[str, Any] = field(default_factory=dict)
 

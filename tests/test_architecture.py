@@ -19,6 +19,8 @@ SDKS = ("discord", "slack_bolt", "slack_sdk", "aiohttp")
 SQLITE = ("sqlite3", "aiosqlite")
 # What an adapter may know of the core: the door, the neutral messages, settings and drill letters.
 ADAPTER_MAY_IMPORT = ("bot.messages", "bot.ports", "bot.settings", "bot.content.models")
+# Who may name the SQLite backend: the backend itself and the wiring; features see bot.store's ports.
+SQLITE_BACKEND_USERS = ("bot.store.sqlite", "bot.app", "bot.runtime", "bot.cli")
 # The composition root: the only core code that may name adapters (never an SDK itself).
 COMPOSITION_ROOT = ("bot.runtime", "bot.cli")
 
@@ -130,6 +132,9 @@ def check_tree(root: Path) -> list[str]:
         # Rule 4: every SQLite detail in the SQLite backend.
         if _within(imp.target, SQLITE) and not _within(imp.module, ("bot.store.sqlite",)):
             problems.append(f"rule 4: {where} {imp.module} imports {imp.target}; only bot/store/sqlite/ may")
+        if (_within(imp.module, ("bot",)) and _within(imp.target, ("bot.store.sqlite",))
+                and not _within(imp.module, SQLITE_BACKEND_USERS)):
+            problems.append(f"rule 4: {where} {imp.module} imports {imp.target}; features use the ports in bot/store/")
         # Rule 5: no platform SDK in the core; only its composition root names adapters.
         if _within(imp.module, ("bot",)) and (
                 _within(imp.target, SDKS) or (_within(imp.target, ("adapters",)) and not _within(imp.module, COMPOSITION_ROOT))):
@@ -149,8 +154,8 @@ def test_the_checker_sees_the_whole_tree() -> None:
     names = modules(ROOT)
     assert {"bot.app", "bot.store.sqlite.core", "adapters.slack_adapter.listeners", "adapters"} <= set(names)
     seen = {(i.module, i.target) for i in imports(ROOT)}
-    # A TYPE_CHECKING import counts: scheduling names the SQLite store only for types.
-    assert ("bot.scheduling.tick", "bot.store.sqlite.schedules") in seen
+    # A TYPE_CHECKING import counts: scheduling names its store port only for types.
+    assert ("bot.scheduling.tick", "bot.store.schedules") in seen
     # `from package import module` resolves to the module.
     assert ("bot.runtime", "bot.leaderboard.chat") in seen
 
@@ -173,6 +178,30 @@ def test_nothing_outside_the_sqlite_backend_names_sqlite_errors() -> None:
     for name, path in modules(ROOT).items():
         if not _within(name, ("bot.store.sqlite",)):
             assert "IntegrityError" not in path.read_text(encoding="utf-8"), path.relative_to(ROOT)
+
+
+@pytest.mark.parametrize(("port", "backend"), [
+    ("bot.store.schedules:ScheduleStore", "bot.store.sqlite.schedules:SqliteScheduleStore"),
+    ("bot.store.boards:BoardStore", "bot.store.sqlite.boards:SqliteBoardStore"),
+    ("bot.store.boards:SeasonStore", "bot.store.sqlite.seasons:SqliteSeasonStore"),
+])
+def test_the_sqlite_stores_fill_the_feature_ports(port: str, backend: str) -> None:
+    import importlib
+    import inspect
+
+    def load(spec: str) -> type:
+        module, _, name = spec.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    protocol, cls = load(port), load(backend)
+    wanted = [n for n, v in vars(protocol).items() if callable(v) and not n.startswith("_")]
+    assert wanted
+    for name in wanted:
+        ours, theirs = inspect.signature(getattr(protocol, name)), inspect.signature(getattr(cls, name))
+        assert [(p.name, p.kind, p.default) for p in ours.parameters.values()] == \
+               [(p.name, p.kind, p.default) for p in theirs.parameters.values()], f"{backend}.{name}"
+    public = {n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))}
+    assert public <= set(wanted), f"{backend} has methods its port does not name: {sorted(public - set(wanted))}"
 
 
 # -- tests of the test: each rule fails on a throwaway tree ---------------------------------------
@@ -211,6 +240,15 @@ def test_sqlite3_outside_the_sqlite_backend_is_reported(tmp_path: Path) -> None:
                             "bot/leaderboard/seasons.py": '"""Seasons."""\n\n\ndef start():\n    import sqlite3\n'})
     [problem] = check_tree(root)
     assert problem.startswith("rule 4:") and "bot.leaderboard.seasons imports sqlite3" in problem
+
+
+def test_a_feature_naming_the_sqlite_backend_is_reported(tmp_path: Path) -> None:
+    root = _tree(tmp_path, {"bot/scheduling/__init__.py": '"""Scheduling."""\n',
+                            "bot/scheduling/tick.py": '"""Tick."""\nfrom typing import TYPE_CHECKING\n\n'
+                                                      'if TYPE_CHECKING:\n    from bot.store.sqlite import Stores\n',
+                            "bot/runtime.py": '"""Runtime."""\nfrom bot.store.sqlite import Stores\n'})
+    [problem] = check_tree(root)
+    assert problem.startswith("rule 4:") and "bot.scheduling.tick imports bot.store.sqlite" in problem
 
 
 def test_an_import_cycle_is_reported_even_under_type_checking(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from bot.store import new_id
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.store.sqlite.schedules import SqliteScheduleStore
+    from bot.store.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class BoardRender:
 class WeeklyBoards:
     """Queues due board posts and renders them when the outbox sends them."""
 
-    def __init__(self, app: App, store: SqliteScheduleStore) -> None:
+    def __init__(self, app: App, store: ScheduleStore) -> None:
         self.app = app
         self.store = store
 

@@ -20,7 +20,7 @@ from bot.scheduling.service import SchedulerService
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.store.sqlite.schedules import SqliteScheduleStore
+    from bot.store.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class ScheduleCommands:
         self.service = service
 
     @property
-    def store(self) -> SqliteScheduleStore:
+    def store(self) -> ScheduleStore:
         return self.service.ticker.store
 
     async def handle(self, ctx: CommandContext, args: list[str]) -> Reply:

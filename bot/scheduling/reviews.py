@@ -18,7 +18,7 @@ from bot.store import new_id
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.store.sqlite.schedules import SqliteScheduleStore
+    from bot.store.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,10 @@ CLAIM_CHUNK = 50
 
 
 class ReviewPlanner:
-    """Which members get which review DMs now: one SQL statement (SqliteScheduleStore.due_for_review),
+    """Which members get which review DMs now: one SQL statement (ScheduleStore.due_for_review),
     then the daily cap per member, most overdue first."""
 
-    def __init__(self, store: SqliteScheduleStore, *, per_day: int, default_tz: str,
+    def __init__(self, store: ScheduleStore, *, per_day: int, default_tz: str,
                  default_at: str = planner.DEFAULT_REVIEW_AT.strftime("%H:%M")) -> None:
         self.store = store
         self.per_day = per_day
@@ -76,7 +76,7 @@ def _bulk_allocation() -> Iterator[None]:
 class ReviewRunner:
     """Claims one batch per member per local date and records its DMs in the outbox before sending."""
 
-    def __init__(self, app: App, store: SqliteScheduleStore, *, owner: str, lease: timedelta) -> None:
+    def __init__(self, app: App, store: ScheduleStore, *, owner: str, lease: timedelta) -> None:
         self.app = app
         self.store = store
         self.owner = owner

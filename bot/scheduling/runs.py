@@ -14,7 +14,7 @@ from bot.store import new_id
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.store.sqlite.schedules import SqliteScheduleStore
+    from bot.store.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class RunNow:
 class DailyRunner:
     """Starts due runs, takes over runs whose owner died, and queues reveals, once each."""
 
-    def __init__(self, app: App, store: SqliteScheduleStore, *, owner: str, lease: timedelta) -> None:
+    def __init__(self, app: App, store: ScheduleStore, *, owner: str, lease: timedelta) -> None:
         self.app = app
         self.store = store
         self.owner = owner

@@ -19,7 +19,7 @@ from bot.store import new_id
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.store.sqlite.schedules import SqliteScheduleStore
+    from bot.store.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Ticker:
     boards, queue reveals, record review batches, then send what is pending. Each step is a claim in SQLite, so any
     number of processes may tick the same database and every message is recorded once."""
 
-    def __init__(self, app: App, *, store: SqliteScheduleStore | None = None, owner: str | None = None,
+    def __init__(self, app: App, *, store: ScheduleStore | None = None, owner: str | None = None,
                  lease: timedelta | None = None, send_budget: float = 45.0) -> None:
         self.app = app
         self.store = store or app.schedules
