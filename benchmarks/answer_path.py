@@ -7,7 +7,7 @@ measurements; the summary is the median over repetitions, because on a shared 2-
 single run swings by a quarter either way.
 
 The engine runs as `saga-drills run` serves: the store and engine open, then
-`bot.runtime.tune_interpreter()` (GIL switch interval, startup objects frozen, young-generation
+`bot.store.sqlite.tuning.tune_interpreter()` (GIL switch interval, startup objects frozen, young-generation
 GC threshold), then the answering. `--default-interpreter` skips that step to show what it is
 worth.
 
@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.content.loader import builtin_pack, load_library  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.messages import DrillCard, MemberRef  # noqa: E402
-from bot.runtime import tune_interpreter  # noqa: E402
-from bot.store.sqlite_store import SqliteStore  # noqa: E402
+from bot.store.sqlite.tuning import tune_interpreter  # noqa: E402
+from bot.store.sqlite.core import SqliteStore  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -94,7 +94,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5, help="repetitions; the summary is their median")
-    parser.add_argument("--default-interpreter", action="store_true", help="skip bot.runtime.tune_interpreter()")
+    parser.add_argument("--default-interpreter", action="store_true", help="skip bot.store.sqlite.tuning.tune_interpreter()")
     args = parser.parse_args()
     ms = 1000
     runs = []

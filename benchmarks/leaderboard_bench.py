@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.clock import FixedClock, iso  # noqa: E402
 from bot.content.loader import builtin_pack, load_library  # noqa: E402
 from bot.leaderboard.service import Leaderboards  # noqa: E402
-from bot.leaderboard.store import Scope  # noqa: E402
-from bot.runtime import App  # noqa: E402
+from bot.leaderboard.scope import Scope  # noqa: E402
+from bot.runtime import open_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 END = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -127,7 +127,7 @@ async def main() -> int:
     season_at = END - timedelta(days=DAYS // 4)
     clock = FixedClock(season_at)
     settings = Settings(_env_file=None, SAGA_DRILLS_DB=str(path), SAGA_DRILLS_TZ="Europe/Berlin")
-    app = await App.open(settings, clock=clock, library=library)  # creates the schema
+    app = await open_app(settings, clock=clock, library=library)  # creates the schema
     try:
         t = time.perf_counter()
         seq = seed(path, answers=args.answers, members=args.members, library=library, rng=rng, part=(0, 0.75), start_seq=0)

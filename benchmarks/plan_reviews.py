@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.clock import iso  # noqa: E402
 from bot.scheduling.reviews import ReviewPlanner  # noqa: E402
-from bot.scheduling.store import SqliteScheduleStore  # noqa: E402
-from bot.store.database import SqliteDatabase  # noqa: E402
+from bot.store.sqlite.schedules import SqliteScheduleStore  # noqa: E402
+from bot.store.sqlite.database import SqliteDatabase  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 ZONES = ["Europe/Berlin", "Europe/London", "Europe/Paris", "Europe/Madrid", "Europe/Warsaw", "UTC"]

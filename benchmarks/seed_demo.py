@@ -26,7 +26,8 @@ from bot.commands import CommandContext  # noqa: E402
 from bot.content.models import Drill  # noqa: E402
 from bot.leaderboard.service import Leaderboards  # noqa: E402
 from bot.messages import DrillCard, MemberRef  # noqa: E402
-from bot.runtime import App  # noqa: E402
+from bot.app import App  # noqa: E402
+from bot.runtime import open_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 PLATFORM, SPACE, CHANNEL = "slack", "T0DEMO", "C0SAGAS"
@@ -55,7 +56,7 @@ async def seed(path: Path, *, days: int, seed_value: int) -> None:
     rng = random.Random(seed_value)
     end = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
     clock = FixedClock(end - timedelta(days=days))
-    app = await App.open(Settings(_env_file=None, SAGA_DRILLS_DB=str(path)), clock=clock)
+    app = await open_app(Settings(_env_file=None, SAGA_DRILLS_DB=str(path)), clock=clock)
     app.engine.rng = random.Random(seed_value)
     boards = Leaderboards(app)
     members = [MemberRef(platform=PLATFORM, space=SPACE, user_id=f"U{i:03d}", display_name=name, tz=ZONES[i % len(ZONES)])

@@ -1,4 +1,4 @@
-"""`/drill <words>`: one parser and router shared by every adapter, lead checks included."""
+"""`/drill <words>` and the door into the core: one parser, the lead checks, and the one error guard."""
 
 from __future__ import annotations
 
@@ -7,23 +7,19 @@ import shlex
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar
 
 from bot.engine import Engine
-from bot.messages import NEXT_ACTION, Action, MemberRef, Notice, Reply
+from bot.messages import BUSY, FAILED, NEXT_ACTION, Action, CommandContext, MemberRef, Notice, Reply
+from bot.store import StoreBusy, StoreError
 
 log = logging.getLogger(__name__)
 # Discord caps a string option at 6,000 characters; no /drill command needs more than a few dozen.
 COMMAND_TEXT_MAX = 6000
 
+__all__ = ["BUSY", "FAILED", "CommandContext", "CommandRouter"]
 
-@dataclass(frozen=True)
-class CommandContext:
-    """Who asked, where, and whether the platform says they lead (adapters fill `is_lead`)."""
-
-    member: MemberRef
-    channel: str | None = None
-    is_lead: bool = False
-
+T = TypeVar("T")
 
 Handler = Callable[[CommandContext, list[str]], Awaitable[Reply]]
 
@@ -45,6 +41,7 @@ class CommandRouter:
     leads: Iterable[str] = ()
     commands: dict[str, Command] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    before_forget: list[Callable[[CommandContext], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.leads = frozenset(self.leads)
@@ -65,7 +62,38 @@ class CommandRouter:
         """A lead by the platform's word, or listed in SAGA_DRILLS_LEADS (user id or member key)."""
         return ctx.is_lead or ctx.member.user_id in self.leads or ctx.member.key in self.leads
 
+    # -- the door (ports.Bot) --------------------------------------------------------------
+    async def command(self, ctx: CommandContext, text: str) -> Reply:
+        return await self._guarded(self.handle(ctx, text), what="command", platform=ctx.member.platform)
+
+    async def answer(self, member: MemberRef, delivery_id: str, letter: str) -> Reply:
+        return await self._guarded(self.engine.answer(member, delivery_id, letter), what="answer",
+                                   platform=member.platform)
+
+    async def home(self, member: MemberRef) -> Reply:
+        return await self._guarded(self.engine.stats(member), what="home", platform=member.platform)
+
+    async def space_of(self, member: MemberRef, delivery_id: str) -> str:
+        try:
+            return await self.engine.delivery_space(member.platform, delivery_id)
+        except StoreError as exc:  # the answer that follows meets the same store and says so
+            log.warning("space of a %s delivery unknown: %s", member.platform, exc)
+            return "dm"
+
+    async def _guarded(self, work: Awaitable[T], *, what: str, platform: str) -> T | Notice:
+        """The reply, or a private notice that says nothing was lost; never a stack trace in chat."""
+        try:
+            return await work
+        except StoreBusy:
+            log.warning("database busy during a %s %s; nothing was written", platform, what)
+            return BUSY
+        except Exception:
+            log.exception("%s %s failed", platform, what)
+            return FAILED
+
+    # -- parsing -----------------------------------------------------------------------------
     async def handle(self, ctx: CommandContext, text: str) -> Reply:
+        """Route `/drill <text>` unguarded (the door's `command` adds the guard)."""
         if len(text or "") > COMMAND_TEXT_MAX:
             # shlex is quadratic on hostile input (a 1 MB command held the loop for 22 s): never parse it.
             return Notice(text=f"That command is {len(text):,} characters long; `/drill` commands are at most "
@@ -133,6 +161,8 @@ class CommandRouter:
                      "their counts through an anonymous row that cannot be traced back to you. There is no undo.",
                 level="warning", actions=(Action(label="Delete my data", command="forget-me confirm", style="danger"),),
             )
+        for hook in self.before_forget:  # e.g. the boards fold this member's answers first
+            await hook(ctx)
         moved = await self.engine.store.forget_member(ctx.member.key)
         log.info("forgot a member on %s (%d answers anonymized)", ctx.member.platform, moved)
         return Notice(text=f"Done: your data is deleted ({moved} answers kept anonymously in team figures).")

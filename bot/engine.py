@@ -78,13 +78,21 @@ class Engine:
                    member_id: str | None = None, channel: str | None = None,
                    closes_at: datetime | None = None, footer: str = "") -> DrillCard:
         """Record a delivery (with its shuffled option order) and return the card to show."""
+        delivery = await self.record_delivery(drill, kind=kind, platform=platform, space=space, member_id=member_id,
+                                              channel=channel, closes_at=closes_at)
+        return self.card_for(delivery, drill, footer=footer)
+
+    async def record_delivery(self, drill: Drill, *, kind: DeliveryKind, platform: str, space: str,
+                              member_id: str | None = None, channel: str | None = None,
+                              closes_at: datetime | None = None) -> Delivery:
+        """Record a delivery with its shuffled option order, for a card sent later (the scheduler's outbox)."""
         order = tuple(self.rng.sample(range(len(drill.options)), len(drill.options)))
         delivery = Delivery(
             id=new_id(), drill_id=drill.id, kind=kind, member_id=member_id, platform=platform,
             space=space, channel=channel, option_order=order, created_at=self.clock.now(), closes_at=closes_at,
         )
         await self.store.create_delivery(delivery)
-        return self.card_for(delivery, drill, footer=footer)
+        return delivery
 
     def card_for(self, delivery: Delivery, drill: Drill, *, footer: str = "") -> DrillCard:
         return card_view(delivery, drill, footer=footer)
@@ -111,6 +119,11 @@ class Engine:
         return None, "on_demand", None
 
     # -- answering -------------------------------------------------------------------------
+    async def delivery_space(self, platform: str, delivery_id: str) -> str:
+        """The space of a delivery on `platform` (a DM does not say); "dm" when unknown or elsewhere."""
+        delivery = await self.store.get_delivery(delivery_id)
+        return delivery.space if delivery is not None and delivery.platform == platform else "dm"
+
     async def answer(self, member: MemberRef, delivery_id: str, choice: str | int) -> Feedback | Notice:
         """Grade and record a member's answer; a repeat returns the first answer's feedback."""
         delivery = await self.store.get_delivery(delivery_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict
@@ -38,6 +39,20 @@ class MemberRef(_Frozen):
     @property
     def key(self) -> str:
         return f"{self.platform}:{self.space}:{self.user_id}"
+
+
+# The platforms Saga Drills speaks, in the order `saga-drills run --adapter` lists them; the one list.
+Platform = Literal["console", "slack", "discord"]
+PLATFORMS: tuple[str, ...] = ("console", "slack", "discord")
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who asked, where, and whether the platform says they lead (adapters fill `is_lead`)."""
+
+    member: MemberRef
+    channel: str | None = None
+    is_lead: bool = False
 
 
 class OptionView(_Frozen):
@@ -191,3 +206,14 @@ class Table(_Frozen):
 
 
 Reply = Union[DrillCard, Feedback, StatsView, Reveal, Notice, Table]
+
+# A button the bot no longer knows (an older version made it, or someone forged it): every
+# platform answers it with these words.
+STALE_BUTTON = Notice(text="That button is out of date, so nothing was recorded. Here is a way to a fresh drill.",
+                      level="warning", actions=(NEXT_ACTION,))
+
+# The words every platform shows when the core could not do what was asked; nothing was lost.
+BUSY = Notice(text="The drill database is busy right now and nothing was recorded. Try again in a moment.",
+              level="warning")
+FAILED = Notice(text="Something went wrong on our side and nothing was recorded. Try again in a minute; "
+                     "if it keeps happening, tell a lead.", level="error")

@@ -1,4 +1,4 @@
-"""The adapter port: the few verbs the runtime and scheduler use to reach any chat platform."""
+"""The two doors: Adapter (how the core reaches a platform) and Bot (how a platform reaches the core)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.messages import Reply
+from bot.messages import CommandContext, MemberRef, Reply
 
 
 class AdapterError(Exception):
@@ -73,3 +73,25 @@ class Adapter(Protocol):
 
     async def disconnect(self) -> None:
         """Stop listening and release connections; safe to call twice."""
+
+
+class Bot(Protocol):
+    """The core as a platform sees it: the only door adapters use (after Hubot's one `receive`).
+
+    None of these raise: a busy database or an unexpected failure comes back as a private
+    Notice that says nothing was recorded, in the same words on every platform.
+    """
+
+    async def command(self, ctx: CommandContext, text: str) -> Reply:
+        """Run `/drill <text>` for `ctx.member`."""
+
+    async def answer(self, member: MemberRef, delivery_id: str, letter: str) -> Reply:
+        """Record `member`'s answer to a delivered drill; a repeat returns the first feedback."""
+
+    async def home(self, member: MemberRef) -> Reply:
+        """The member's altitude, streak and reviews (a StatsView), for a home tab."""
+
+    async def space_of(self, member: MemberRef, delivery_id: str) -> str:
+        """The space (team, server) a delivery belongs to, for an answer from a DM that cannot say.
+
+        Returns "dm" when the delivery is unknown or from another platform."""

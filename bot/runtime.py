@@ -1,62 +1,32 @@
-"""The runtime: wires settings, library, store, engine and adapters onto one event loop."""
+"""The runtime: builds the App (store, engine, router, FEATURES) and serves its adapters on one event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
-import importlib
 import logging
-import pkgutil
 import signal
-import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.app import App
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandRouter
 from bot.content.loader import Library, LibraryError, builtin_pack, load_library
 from bot.engine import Engine, Rules
+from bot.leaderboard import chat as leaderboard_chat
+from bot.scheduling import chat as scheduling_chat
 from bot.settings import Settings
-from bot.store.sqlite_store import SqliteStore
+from bot.store.sqlite import open_stores
+from bot.store.sqlite.tuning import SWITCH_INTERVAL_S, tune_interpreter
 
 log = logging.getLogger(__name__)
 
-# The GIL switch interval for a serving bot (CPython's default is 5 ms). aiosqlite runs SQLite on
-# a thread of its own, and SQLite releases the GIL while it works; but when the event loop is
-# busy, that thread waits a whole interval for the GIL before it can start a statement or hand
-# back its rows. At 0.5 ms, AnswerWriter's Python work overlaps SQLite's instead of queueing
-# behind it: +20% answers/s and 4 ms off p99 in benchmarks/answer_path.py.
-SWITCH_INTERVAL_S = 0.0005
-
-# Allocations between two collections of the youngest generation (CPython's default is 700).
-# A burst of answers keeps a few thousand short-lived objects in flight (requests, records,
-# replies); at 700 the collector examines and promotes most of them before they die anyway.
-GC_YOUNG_THRESHOLD = 10_000
-
-
-def tune_interpreter() -> int:
-    """Settings for a long-running bot process, applied once it has started; returns objects frozen.
-
-    Everything alive at that point (modules, the drill library, the SDK clients) lives as long as
-    the process. gc.freeze() moves it out of the collector's generations, so a full collection
-    walks only what was made since: one took about 40 ms on the answer path before. The young
-    generation's threshold goes up too (see GC_YOUNG_THRESHOLD): about +5% answers/s.
-    """
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
-    return gc.get_freeze_count()
-
-
-def _features() -> list[Any]:
-    """Every module in bot.features, in name order (see its docstring for the contract)."""
-    import bot.features
-
-    return [importlib.import_module(f"bot.features.{m.name}") for m in sorted(pkgutil.iter_modules(bot.features.__path__), key=lambda m: m.name)]
+# The features, in the order their `/drill` words appear in help. Each install(app) registers its
+# words and hooks on app.router and returns a service that serve() starts after the adapters
+# connect (`async start(app)`, `async stop()`), or None.
+FEATURES: tuple[Callable[[App], Any], ...] = (leaderboard_chat.install, scheduling_chat.install)
 
 
 def pack_folders(settings: Settings) -> list[Path]:
@@ -69,51 +39,41 @@ def load_settings_library(settings: Settings) -> Library:
     The same rules as `drills check` (its errors; warnings do not block), so the bot never serves
     a drill the check refuses: an oversized snippet, a fence inside it, a card over a platform limit.
     """
+    from adapters import payload_renderers
     from bot.content.checks import check_library
 
     library = load_library(pack_folders(settings))
-    errors = [p for p in check_library(library, warnings=False) if not p.warning]
+    errors = [p for p in check_library(library, renderers=payload_renderers(), warnings=False) if not p.warning]
     if errors:
         raise LibraryError(errors)
     return library
 
 
-@dataclass
-class App:
-    """Everything a running bot shares: one store, one library, one engine, one router."""
-
-    settings: Settings
-    store: SqliteStore
-    library: Library
-    engine: Engine
-    router: CommandRouter
-    services: list[Any] = field(default_factory=list)
-    adapters: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    async def open(cls, settings: Settings, *, clock: Clock | None = None, library: Library | None = None) -> App:
-        library = library or load_settings_library(settings)
-        store = await SqliteStore.open(settings.db)
-        rules = Rules(mastery=settings.mastery_threshold, orbit=settings.orbit_threshold,
-                      hold=settings.hold_retrievability, default_tz=settings.tz)
-        engine = Engine(store, library, clock=clock or SystemClock(), rules=rules)
-        app = cls(settings=settings, store=store, library=library, engine=engine,
-                  router=CommandRouter(engine, leads=settings.leads))
-        for feature in _features():
-            service = feature.install(app)
-            if service is not None:
-                app.services.append(service)
-        return app
-
-    async def close(self) -> None:
-        await self.store.close()
+async def open_app(settings: Settings, *, clock: Clock | None = None, library: Library | None = None) -> App:
+    """The whole core on `settings`: the store opened (and migrated), the engine, the router, every feature."""
+    library = library or load_settings_library(settings)
+    stores = await open_stores(settings.db)
+    store = stores.core
+    rules = Rules(mastery=settings.mastery_threshold, orbit=settings.orbit_threshold,
+                  hold=settings.hold_retrievability, default_tz=settings.tz)
+    engine = Engine(store, library, clock=clock or SystemClock(), rules=rules)
+    app = App(settings=settings, store=store, library=library, engine=engine,
+              router=CommandRouter(engine, leads=settings.leads), schedules=stores.schedules,
+              boards=stores.boards, seasons=stores.seasons)
+    for install in FEATURES:
+        service = install(app)
+        if service is not None:
+            app.services.append(service)
+    return app
 
 
 async def serve(app: App, adapter_names: Sequence[str]) -> int:
     """Connect every adapter, start services, listen until a signal or every listener ends."""
     from adapters import create_adapter
 
-    adapters = [create_adapter(name, app) for name in adapter_names]
+    console = {"drill_count": len(app.library.active)}  # its greeting says how many drills are loaded
+    adapters = [create_adapter(name, app.settings, app.router, **(console if name == "console" else {}))
+                for name in adapter_names]
     for adapter in adapters:
         app.adapters[adapter.name] = adapter
     stop = asyncio.Event()

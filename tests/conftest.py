@@ -81,7 +81,7 @@ def library():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def store(db_path):  # type: ignore[no-untyped-def]
-    from bot.store.sqlite_store import SqliteStore
+    from bot.store.sqlite.core import SqliteStore
 
     s = await SqliteStore.open(db_path)
     yield s
@@ -93,9 +93,9 @@ async def app(settings, clock, library):  # type: ignore[no-untyped-def]
     """The whole core wired as `saga-drills run` wires it, on a temp database and a fixed clock."""
     import random
 
-    from bot.runtime import App
+    from bot.runtime import open_app
 
-    a = await App.open(settings, clock=clock, library=library)
+    a = await open_app(settings, clock=clock, library=library)
     a.engine.rng = random.Random(7)
     yield a
     await a.close()

@@ -56,11 +56,11 @@ async def small_app(tmp_path, clock, settings):  # type: ignore[no-untyped-def]
     import random
 
     from bot.content.loader import load_library
-    from bot.runtime import App
+    from bot.runtime import open_app
     from tests.drillgen import write_pack
 
     write_pack(tmp_path / "pack", {"junior": 2, "middle": 2, "senior": 2})
-    app = await App.open(settings, clock=clock, library=load_library([tmp_path / "pack"]))
+    app = await open_app(settings, clock=clock, library=load_library([tmp_path / "pack"]))
     app.engine.rng = random.Random(3)
     yield app
     await app.close()

@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from adapters import payload_renderers
 from bot.content.checks import IDS_FILE, check_library, lock_ids
 from bot.content.item_analysis import Response, analyse, point_biserial
 from bot.content.loader import builtin_pack, load_library
 from tests.drillgen import drill_dict, write_pack
 
 LIB = load_library([builtin_pack()])
+RENDERERS = payload_renderers()
 
 
 def test_library_size_tiers_and_languages() -> None:
@@ -27,7 +29,7 @@ def test_library_size_tiers_and_languages() -> None:
 
 
 def test_every_shipped_drill_passes_the_authoring_checks() -> None:
-    assert [str(p) for p in check_library(LIB)] == []
+    assert [str(p) for p in check_library(LIB, renderers=RENDERERS)] == []
 
 
 @pytest.mark.parametrize("drill_id", sorted(LIB.drills))
@@ -67,7 +69,7 @@ def _pack(tmp_path: Path, mutate) -> tuple[Path, list[str]]:  # type: ignore[no-
     data = mutate(drill_dict("bad-drill", "middle"))
     (tmp_path / f"{data.get('file', 'bad-drill')}.yaml").write_text(yaml.safe_dump({k: v for k, v in data.items() if k != "file"}, sort_keys=False))
     lib = load_library([tmp_path])
-    return tmp_path, [str(p) for p in check_library(lib)]
+    return tmp_path, [str(p) for p in check_library(lib, renderers=RENDERERS)]
 
 
 def _short_snippet(d: dict) -> dict:
@@ -148,7 +150,7 @@ def test_a_loop_in_next_links_is_reported(tmp_path: Path) -> None:
         data = yaml.safe_load(path.read_text())
         data["next"] = b
         path.write_text(yaml.safe_dump(data, sort_keys=False))
-    problems = [str(p) for p in check_library(load_library([tmp_path]))]
+    problems = [str(p) for p in check_library(load_library([tmp_path]), renderers=RENDERERS)]
     assert any("loop back" in p for p in problems), problems
 
 
@@ -156,7 +158,7 @@ def test_a_removed_shipped_id_is_reported_with_its_line(tmp_path: Path) -> None:
     ids = write_pack(tmp_path, {"junior": 2})
     lock_ids(load_library([tmp_path]), tmp_path)
     (tmp_path / f"{ids[1]}.yaml").unlink()
-    problems = [p for p in check_library(load_library([tmp_path])) if not p.warning]
+    problems = [p for p in check_library(load_library([tmp_path]), renderers=RENDERERS) if not p.warning]
     [problem] = problems
     assert problem.path.endswith(IDS_FILE) and problem.line == 3 and problem.drill_id == ids[1]
     assert "retracted: true" in problem.message

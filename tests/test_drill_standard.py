@@ -272,12 +272,12 @@ def test_drills_render_shows_no_takeaway_on_any_card(platform: str) -> None:
 
 def _renderer(platform: str):  # type: ignore[no-untyped-def]
     if platform == "console":
-        from adapters.console_render import render_text
+        from adapters.console_adapter.render import render_text
 
         return render_text
-    import importlib
+    from adapters import payload_renderer
 
-    return importlib.import_module(f"adapters.{platform}_render").render_payload
+    return payload_renderer(platform).render_payload
 
 
 @pytest.mark.parametrize("platform", ["slack", "discord", "console"])
@@ -295,7 +295,9 @@ def test_feedback_and_reveal_carry_the_takeaway(platform: str) -> None:
 
 
 def test_a_library_check_reports_nothing_for_the_shipped_pack() -> None:
-    assert [str(p) for p in check_library(CORE)] == []
+    from adapters import payload_renderers
+
+    assert [str(p) for p in check_library(CORE, renderers=payload_renderers())] == []
 
 
 # -- hostile or mismatched packs (issue 16: 3, 4, 9) ---------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from bot.commands import CommandContext
 from bot.content.loader import load_library
 from bot.messages import DrillCard, Feedback, MemberRef, Notice, Reveal
-from bot.runtime import App
+from bot.runtime import open_app
 from tests.drillgen import write_pack
 
 ANA = MemberRef(platform="slack", space="T1", user_id="U-ANA", display_name="ana", tz="Europe/Berlin")
@@ -21,7 +21,7 @@ BO = MemberRef(platform="slack", space="T1", user_id="U-BO", display_name="bo")
 @pytest.fixture
 async def app(tmp_path, clock, settings):  # type: ignore[no-untyped-def]
     write_pack(tmp_path / "pack", {"junior": 3, "middle": 3, "senior": 2})
-    a = await App.open(settings, clock=clock, library=load_library([tmp_path / "pack"]))
+    a = await open_app(settings, clock=clock, library=load_library([tmp_path / "pack"]))
     a.engine.rng = random.Random(11)
     yield a
     await a.close()

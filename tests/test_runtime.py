@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bot.runtime import GC_YOUNG_THRESHOLD, SWITCH_INTERVAL_S, tune_interpreter
+from bot.store.sqlite.tuning import GC_YOUNG_THRESHOLD, SWITCH_INTERVAL_S, tune_interpreter
 
 
 def test_tune_interpreter_shortens_the_switch_interval_and_freezes_startup_objects() -> None:

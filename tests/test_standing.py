@@ -9,14 +9,14 @@ import pytest
 
 from bot.content.loader import load_library
 from bot.messages import DrillCard, Feedback, MemberRef
-from bot.runtime import App
+from bot.runtime import open_app
 from tests.drillgen import write_pack
 
 
 @pytest.fixture
 async def app(tmp_path, clock, settings):  # type: ignore[no-untyped-def]
     write_pack(tmp_path / "pack", {"junior": 4, "middle": 4, "senior": 4})
-    a = await App.open(settings, clock=clock, library=load_library([tmp_path / "pack"]))
+    a = await open_app(settings, clock=clock, library=load_library([tmp_path / "pack"]))
     yield a
     await a.close()
 

@@ -13,9 +13,9 @@ import pytest
 from bot import srs
 from bot.messages import MemberRef
 from bot.store import AnswerRecord, Delivery, StoreBusy, StoreError
-from bot.store.checkpoint import WalCheckpointer
-from bot.store.database import latest_version
-from bot.store.sqlite_store import SqliteStore, new_id
+from bot.store.sqlite.checkpoint import WalCheckpointer
+from bot.store.sqlite.database import latest_version
+from bot.store.sqlite.core import SqliteStore, new_id
 from tests.conftest import T0
 
 ALICE = MemberRef(platform="slack", space="T1", user_id="U1", display_name="alice")

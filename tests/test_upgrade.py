@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.clock import FixedClock
 from bot.leaderboard.service import Leaderboards
 from bot.messages import MemberRef, StatsView
-from bot.runtime import App
+from bot.runtime import open_app
 from bot.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -41,7 +41,7 @@ async def test_every_answer_card_and_member_survives_and_held_drills_stay_held(t
     db = _copy(tmp_path)
     before = _rows(db)
     assert {t: len(r) for t, r in before.items()} == FACTS["counts"]
-    app = await App.open(Settings(_env_file=None, SAGA_DRILLS_DB=str(db)), clock=FixedClock(datetime.fromisoformat(FACTS["at"])))
+    app = await open_app(Settings(_env_file=None, SAGA_DRILLS_DB=str(db)), clock=FixedClock(datetime.fromisoformat(FACTS["at"])))
     try:
         for key, shown in FACTS["members"].items():
             platform, space, user_id = key.split(":")
@@ -61,7 +61,7 @@ async def test_every_answer_card_and_member_survives_and_held_drills_stay_held(t
 
 async def test_the_report_counts_old_answers_under_the_new_vocabulary(tmp_path: Path) -> None:
     db = _copy(tmp_path)
-    app = await App.open(Settings(_env_file=None, SAGA_DRILLS_DB=str(db)), clock=FixedClock(datetime.fromisoformat(FACTS["at"])))
+    app = await open_app(Settings(_env_file=None, SAGA_DRILLS_DB=str(db)), clock=FixedClock(datetime.fromisoformat(FACTS["at"])))
     try:
         table = await Leaderboards(app).report("slack", "T0DEMO", "all", image=False)
     finally:

@@ -13,7 +13,7 @@ from bot.cli import CliError
 from bot.cli.common import load_settings, run_with_app
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
 
 PERIOD_CHOICES = ("week", "last-week", "month", "last-month", "season", "all")
 # Folding more answers than this on first use is worth a progress bar on stderr.
@@ -85,10 +85,7 @@ async def _scope(app: App, args: argparse.Namespace, boards: Any) -> tuple[str, 
 
 async def _catch_up(boards: Any) -> None:
     """Fold new answers in, with a progress bar when it is a long first catch-up."""
-    from bot.leaderboard.ingest import pending
-
-    async with boards.store.db.reading() as conn:
-        todo = await pending(conn)
+    todo = await boards.store.pending()
     if todo < PROGRESS_FROM or not sys.stderr.isatty():
         await boards.refresh()
         return
@@ -102,7 +99,7 @@ async def _catch_up(boards: Any) -> None:
 def _print_and_save(table: Any, png: Path | None, what: str, *, as_json: bool = False) -> None:
     from rich.console import Console
 
-    from adapters.console_render import render
+    from adapters.console_adapter.render import render
     from bot.leaderboard.export import printable
 
     if as_json:  # rows keyed by column, as the table shows them; names stay as they are (JSON escapes them)
@@ -158,7 +155,7 @@ def _show(args: argparse.Namespace, what: str, draw: Callable[[Any, str, str, st
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     async def draw(boards: Any, platform: str, space: str, period: str, top: int) -> Any:
-        from bot.leaderboard.store import Scope
+        from bot.leaderboard.scope import Scope
 
         return await boards.board(Scope(platform, space, args.channel), period, season_name=args.season,
                                   top=top, image=args.png is not None)

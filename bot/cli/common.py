@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 from bot.cli import CliError
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
     from bot.settings import Settings
 
 T = TypeVar("T")
@@ -40,10 +40,10 @@ def load_settings(**overrides: object) -> Settings:
 
 
 @asynccontextmanager
-async def open_app(settings: Settings) -> AsyncIterator[App]:
-    from bot.runtime import App
+async def opened_app(settings: Settings) -> AsyncIterator[App]:
+    from bot.runtime import open_app
 
-    app = await App.open(settings)
+    app = await open_app(settings)
     try:
         yield app
     finally:
@@ -58,7 +58,7 @@ def run_with_app(settings: Settings, body: Callable[[App], Awaitable[T]], *, cre
                        f"SAGA_DRILLS_DB at its file (e.g. SAGA_DRILLS_DB=/srv/saga/saga-drills.db saga-drills …)")
 
     async def go() -> T:
-        async with open_app(settings) as app:
+        async with opened_app(settings) as app:
             return await body(app)
 
     return asyncio.run(go())

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from bot.cli import CliError, setup_logging
 from bot.cli.common import load_settings, run_with_app
+from bot.messages import PLATFORMS
 
-PLATFORMS = ("console", "slack", "discord")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,7 +68,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     async def body(app):  # type: ignore[no-untyped-def]
         from adapters.console_adapter import ConsoleAdapter
 
-        adapter = ConsoleAdapter(app, member=args.member)
+        adapter = ConsoleAdapter(app.settings, app.router, member=args.member, drill_count=len(app.library.active))
         await adapter.connect()
         await adapter.listen()
         return 0

@@ -58,6 +58,7 @@ def _folders(paths: list[Path]) -> list[Path]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from adapters import payload_renderers
     from bot.content import snippets, standard
     from bot.content.checks import check_library
     from bot.content.loader import builtin_pack, load_library
@@ -71,7 +72,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     roots = [f.resolve() for f in folders]
     own = [d for d in lib.drills.values() if any(Path(lib.paths[d.id]).resolve().is_relative_to(r) for r in roots)]
     missing = snippets.missing_parsers({d.snippet.language for d in own})
-    problems = sorted(_within(folders, [*lib.problems, *check_library(lib, packs=folders)]), key=lambda p: (p.path, p.line))
+    problems = sorted(_within(folders, [*lib.problems, *check_library(lib, renderers=payload_renderers(), packs=folders)]),
+                      key=lambda p: (p.path, p.line))
     for problem in problems:
         print(problem)
     if not args.quiet:
@@ -147,13 +149,13 @@ def _card(drill):  # type: ignore[no-untyped-def]
 def cmd_render(args: argparse.Namespace) -> int:
     card = _card(_drill(_library(), args.drill_id))
     if args.platform == "console":
-        from adapters.console_render import render_text
+        from adapters.console_adapter.render import render_text
 
         payload = {"text": render_text(card)}
     else:
-        import importlib
+        from adapters import payload_renderer
 
-        module = importlib.import_module(f"adapters.{args.platform}_render")
+        module = payload_renderer(args.platform)
         payload = module.render_payload(card)
         problems = module.limit_problems(payload)
         if problems:
@@ -165,7 +167,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_preview(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from adapters.console_render import render
+    from adapters.console_adapter.render import render
     from bot.content.models import LETTERS
 
     drill = _drill(_library(), args.drill_id)

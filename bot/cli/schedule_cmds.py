@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cli import CliError, setup_logging
 from bot.cli.common import load_settings, run_with_app
+from bot.messages import PLATFORMS
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
     from bot.scheduling.models import Schedule
 
 log = logging.getLogger(__name__)
 
-PLATFORMS = ("slack", "discord", "console")
 CONSOLE_SPACE = "local"  # the console adapter's space; see adapters/console_adapter.py
 BOARD_DAY_HELP = "also post the leaderboard weekly on this day at --at (mon … sun), or off; default: unchanged"
 BOARD_HERE_HELP = "the weekly board counts this channel's drills only (default: the whole workspace/server)"
@@ -69,9 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _store(app: App) -> Any:
-    from bot.scheduling.store import SqliteScheduleStore
-
-    return SqliteScheduleStore(app.store.db)
+    return app.schedules
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -243,13 +241,13 @@ async def _open_adapter(app: App, platform: str) -> Any:
     if platform == "console":
         from adapters.console_adapter import ConsoleAdapter
 
-        return ConsoleAdapter(app)
+        return ConsoleAdapter(app.settings, app.router)
     if platform not in app.settings.configured_platforms():
         return None
     from adapters import create_adapter
 
     try:
-        adapter = create_adapter(platform, app, serve=False)  # send only: the running bot serves
+        adapter = create_adapter(platform, app.settings, app.router, serve=False)  # send only: the running bot serves
         await adapter.connect()
     except Exception as exc:  # the run is recorded; the running bot can still send it
         print(f"cannot send to {platform} from here ({exc}); the running bot will", file=sys.stderr)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bot.content import snippets, standard
 from bot.content.loader import Library, Problem
@@ -20,22 +19,29 @@ SNIPPET_LINES = (8, 40)
 DISTRACTORS = (2, 3)
 RECAP_SENTENCES = 3
 IDS_FILE = "shipped-ids.txt"
-# The renderers the adapters use; a drill must fit both platforms' limits as really sent.
-PLATFORM_RENDERERS = {"slack": "adapters.slack_render", "discord": "adapters.discord_render"}
 _EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?](?=\s+[A-Z`(\"']|\s*$)")
 
 
-def check_library(lib: Library, *, platforms: tuple[str, ...] = tuple(PLATFORM_RENDERERS),
-                  packs: Sequence[Path] = (), warnings: bool = True) -> list[Problem]:
+class PayloadRenderer(Protocol):
+    """A platform's pure renderer as the adapters use it (adapters.payload_renderers() hands them in)."""
+
+    def render_payload(self, reply: Reply) -> dict[str, Any]: ...
+
+    def limit_problems(self, payload: dict[str, Any]) -> list[str]: ...
+
+
+def check_library(lib: Library, *, renderers: Mapping[str, PayloadRenderer], packs: Sequence[Path] = (),
+                  warnings: bool = True) -> list[Problem]:
     """Every authoring problem in `lib`, in file order; the loader's own problems are not repeated.
 
-    Breaches of the option standard are warnings (`drills check --strict` makes them errors); a
-    cue that beats chance over a pack is one warning on the pack's folder (see `pack_drills`).
-    `warnings=False` skips them (start-up needs the errors only, and parsing every snippet costs).
+    A drill must fit each platform's limits as really sent, so every renderer in `renderers`
+    renders everything the drill sends. Breaches of the option standard are warnings (`drills
+    check --strict` makes them errors); a cue outside chance over a pack is one warning on the
+    pack's folder (see `pack_drills`). `warnings=False` skips them (start-up needs the errors
+    only, and parsing every snippet costs).
     """
     problems: list[Problem] = []
-    renderers = {name: importlib.import_module(PLATFORM_RENDERERS[name]) for name in platforms}
     for drill in sorted(lib.drills.values(), key=lambda d: lib.paths[d.id]):
         problems.extend(_drill_problems(lib, drill))
         for name, module in renderers.items():

@@ -1,4 +1,8 @@
-"""Leaderboards, seasons and the team blind-spot report (issue 7): scoring, periods, store, charts."""
+"""Leaderboards, seasons and the team blind-spot report (issue 7): the whole feature.
+
+chat (`/drill leaderboard|season|report` and install) · service · scoring · periods · report ·
+rendering · charts · export · seasons · store.
+"""
 
 
 class BoardError(Exception):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.leaderboard.service import Leaderboards
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
 
 MEMBER_COLUMNS = ["member", "display_name", "platform", "space", "opted_out", "altitude", "answers", "right",
                   "accuracy", "first_answer_utc", "last_answer_utc"]

@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import altitude
 from bot.content.models import Tier
 from bot.messages import Level
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestRules:
+    """What fixes an answer's points: drill tiers, the daily on-demand allowance, the default zone."""
+
+    tiers: Mapping[str, Tier]
+    on_demand_per_day: int
+    default_tz: str = "UTC"
+    _zones: dict[str | None, ZoneInfo] = field(default_factory=dict, compare=False, repr=False)
+
+    def zone(self, name: str | None) -> ZoneInfo:
+        found = self._zones.get(name)
+        if found is None:
+            found = self._zones[name] = _zone(name, self.default_tz)
+        return found
+
+
+def _zone(name: str | None, default: str) -> ZoneInfo:
+    for candidate in (name, default):
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                log.warning("unknown time zone %r on a member; using %s", candidate, default)
+    return ZoneInfo("UTC")
 
 # The score rewards knowing, not speed: a right first answer earns its drill's tier weight,
 # a passed review earns REVIEW_POINTS (the tier points were earned the first time).

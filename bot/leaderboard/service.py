@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING
 
 from bot import srs
 from bot.leaderboard import BoardError, charts
-from bot.leaderboard.ingest import IngestRules
 from bot.leaderboard.periods import Window, calendar_window
 from bot.leaderboard.rendering import board_table, report_table
 from bot.leaderboard.report import area_drills, build_report, union_counts
-from bot.leaderboard.scoring import Ranked, level_from_held, rank_sorted
-from bot.leaderboard.seasons import Season, SqliteSeasonStore
-from bot.leaderboard.store import Scope, SeasonRef, SqliteBoardStore
+from bot.leaderboard.scoring import IngestRules, Ranked, level_from_held, rank_sorted
+from bot.leaderboard.scope import Scope, SeasonRef
+from bot.leaderboard.seasons import Season, SeasonError
+from bot.store import StoreConflict
 from bot.messages import Action, Image, Level, Table
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ class Leaderboards:
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.store = SqliteBoardStore(app.store.db)
-        self.seasons = SqliteSeasonStore(app.store.db)
+        self.store = app.boards
+        self.seasons = app.seasons
         settings = app.settings
         self.rules = IngestRules(tiers={d.id: d.tier for d in app.library.drills.values()},
                                  on_demand_per_day=settings.board_on_demand_per_day, default_tz=settings.tz)
@@ -146,7 +146,10 @@ class Leaderboards:
     # -- seasons -----------------------------------------------------------------------------
     async def start_season(self, platform: str, space: str, name: str, *, by: str | None) -> Season:
         await self.refresh()
-        return await self.seasons.start(platform, space, name, now=self.now(), by=by, rules=self.rules)
+        try:
+            return await self.seasons.start(platform, space, name, now=self.now(), by=by, rules=self.rules)
+        except StoreConflict:  # another process opened one between our check and insert
+            raise SeasonError("Another season was just started here; see `/drill season list`.") from None
 
     async def end_season(self, platform: str, space: str, *, by: str | None) -> Season:
         await self.refresh()

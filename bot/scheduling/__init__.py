@@ -1,5 +1,6 @@
-"""Daily channel drills, reveals and review DMs on a schedule that survives crashes.
+"""Daily channel drills, reveals and review DMs on a schedule that survives crashes: the whole feature.
 
-models (records and input parsing) → planner (pure time and choice rules) → store (all SQL)
-→ runs / reviews / outbox (the work) → tick (one pass) → service (the APScheduler clock).
+chat (`/drill schedule …` and install) · models (records and input parsing) → planner (pure time
+and choice rules) → store (all SQL) → runs / reviews / outbox (the work) → tick (one pass) →
+service (the APScheduler clock).
 """

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from bot.messages import Table
 from bot.scheduling import planner
 from bot.scheduling.models import OutboxRow, Schedule
-from bot.scheduling.store import SqliteScheduleStore
 from bot.store import new_id
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
+    from bot.store.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class BoardRender:
 class WeeklyBoards:
     """Queues due board posts and renders them when the outbox sends them."""
 
-    def __init__(self, app: App, store: SqliteScheduleStore) -> None:
+    def __init__(self, app: App, store: ScheduleStore) -> None:
         self.app = app
         self.store = store
 

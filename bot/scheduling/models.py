@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict
 
-PLATFORMS = ("slack", "discord", "console")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_ALIASES = {"daily": "mon-sun", "everyday": "mon-sun", "all": "mon-sun", "weekdays": "mon-fri",
                "weekends": "sat-sun", "weekend": "sat-sun"}

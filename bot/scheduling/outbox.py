@@ -19,11 +19,11 @@ from bot.messages import Reply, Reveal
 from bot.ports import Target
 from bot.scheduling.boards import WeeklyBoards
 from bot.scheduling.models import OutboxRow
-from bot.scheduling.store import SqliteScheduleStore
 from bot.store import StoreBusy
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
+    from bot.store.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class DrainResult:
 class OutboxSender:
     """Sends pending outbox rows through `adapters` (the app's live adapters by default)."""
 
-    def __init__(self, app: App, store: SqliteScheduleStore, *, owner: str, lease: timedelta,
+    def __init__(self, app: App, store: ScheduleStore, *, owner: str, lease: timedelta,
                  adapters: Mapping[str, Any] | None = None) -> None:
         self.app = app
         self.store = store

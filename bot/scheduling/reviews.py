@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 from bot.clock import parse_iso
 from bot.scheduling import planner
 from bot.scheduling.models import OutboxRow, ReviewBatchPlan
-from bot.scheduling.store import SqliteScheduleStore
 from bot.store import new_id
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
+    from bot.store.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,10 @@ CLAIM_CHUNK = 50
 
 
 class ReviewPlanner:
-    """Which members get which review DMs now: one SQL statement (SqliteScheduleStore.due_for_review),
+    """Which members get which review DMs now: one SQL statement (ScheduleStore.due_for_review),
     then the daily cap per member, most overdue first."""
 
-    def __init__(self, store: SqliteScheduleStore, *, per_day: int, default_tz: str,
+    def __init__(self, store: ScheduleStore, *, per_day: int, default_tz: str,
                  default_at: str = planner.DEFAULT_REVIEW_AT.strftime("%H:%M")) -> None:
         self.store = store
         self.per_day = per_day
@@ -76,7 +76,7 @@ def _bulk_allocation() -> Iterator[None]:
 class ReviewRunner:
     """Claims one batch per member per local date and records its DMs in the outbox before sending."""
 
-    def __init__(self, app: App, store: SqliteScheduleStore, *, owner: str, lease: timedelta) -> None:
+    def __init__(self, app: App, store: ScheduleStore, *, owner: str, lease: timedelta) -> None:
         self.app = app
         self.store = store
         self.owner = owner
@@ -118,9 +118,9 @@ class ReviewRunner:
             if drill is None or drill.retracted:
                 continue
             footer = planner.review_footer(parse_iso(due), zone, now)
-            card = await engine.deal(drill, kind="review", member_id=plan.member_id, platform=platform, space=space,
-                                     footer=footer)
-            rows.append(OutboxRow(id=new_id(), kind="review", delivery_id=card.delivery_id, batch_id=batch_id,
+            delivery = await engine.record_delivery(drill, kind="review", member_id=plan.member_id, platform=platform,
+                                                    space=space)
+            rows.append(OutboxRow(id=new_id(), kind="review", delivery_id=delivery.id, batch_id=batch_id,
                                   member_id=plan.member_id, platform=platform, space=space, user_id=user_id,
                                   footer=footer, position=len(rows), not_before=now, expires_at=plan.slot.closes_at,
                                   created_at=now))

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 from bot.ports import SentRef
 from bot.scheduling import planner
 from bot.scheduling.models import DailyRun, OutboxRow, Schedule
-from bot.scheduling.store import SqliteScheduleStore
 from bot.store import new_id
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
+    from bot.store.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class RunNow:
 class DailyRunner:
     """Starts due runs, takes over runs whose owner died, and queues reveals, once each."""
 
-    def __init__(self, app: App, store: SqliteScheduleStore, *, owner: str, lease: timedelta) -> None:
+    def __init__(self, app: App, store: ScheduleStore, *, owner: str, lease: timedelta) -> None:
         self.app = app
         self.store = store
         self.owner = owner
@@ -91,10 +91,12 @@ class DailyRunner:
             return 0
         drill, cycle = choice
         zone = planner.zone_or(run.tz, self.app.settings.zone)
-        card = await engine.deal(drill, kind="channel", platform=run.platform, space=run.space, channel=run.channel,
-                                 closes_at=run.closes_at, footer=planner.reveal_footer(run.closes_at, zone, now))
-        post = OutboxRow(id=new_id(), kind="channel", delivery_id=card.delivery_id, run_id=run.id,
-                         platform=run.platform, space=run.space, channel=run.channel, footer=card.footer,
+        # Only the delivery is recorded now; the outbox renders the card from it when it sends.
+        delivery = await engine.record_delivery(drill, kind="channel", platform=run.platform, space=run.space,
+                                                channel=run.channel, closes_at=run.closes_at)
+        post = OutboxRow(id=new_id(), kind="channel", delivery_id=delivery.id, run_id=run.id,
+                         platform=run.platform, space=run.space, channel=run.channel,
+                         footer=planner.reveal_footer(run.closes_at, zone, now),
                          not_before=now, expires_at=run.closes_at, created_at=now)
         if not await self.store.record_run_post(run.id, owner=self.owner, drill_id=drill.id, cycle=cycle, post=post, now=now):
             log.warning("lost the claim on run %s before recording it; the process that took it over posts", run.id)

@@ -18,7 +18,7 @@ from bot.scheduling.models import DAY_NAMES, Schedule
 from bot.scheduling.tick import TickReport, Ticker
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ MISFIRE_GRACE_SECONDS = 30
 
 
 class SchedulerService:
-    """Started by `saga-drills run` after the adapters connect (see bot.features)."""
+    """Started by `saga-drills run` after the adapters connect (see bot.runtime.FEATURES)."""
 
     def __init__(self, app: App, *, ticker: Ticker | None = None, interval: float = 60.0) -> None:
         self.app = app

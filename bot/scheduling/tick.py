@@ -14,12 +14,12 @@ from bot.scheduling.boards import WeeklyBoards
 from bot.scheduling.outbox import OutboxSender
 from bot.scheduling.reviews import ReviewRunner
 from bot.scheduling.runs import DailyRunner
-from bot.scheduling.store import SqliteScheduleStore
 from bot.store import StoreBusy
 from bot.store import new_id
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
+    from bot.store.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,10 @@ class Ticker:
     boards, queue reveals, record review batches, then send what is pending. Each step is a claim in SQLite, so any
     number of processes may tick the same database and every message is recorded once."""
 
-    def __init__(self, app: App, *, store: SqliteScheduleStore | None = None, owner: str | None = None,
+    def __init__(self, app: App, *, store: ScheduleStore | None = None, owner: str | None = None,
                  lease: timedelta | None = None, send_budget: float = 45.0) -> None:
         self.app = app
-        self.store = store or SqliteScheduleStore(app.store.db)
+        self.store = store or app.schedules
         self.owner = owner or process_owner()
         self.lease = lease or timedelta(seconds=app.settings.lease_seconds)
         self.send_budget = send_budget

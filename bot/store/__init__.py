@@ -31,6 +31,10 @@ class StoreBusy(StoreError):
     """Another process held the database longer than the busy timeout; nothing was written."""
 
 
+class StoreConflict(StoreError):
+    """A unique key refused the write: another process claimed the same thing first; nothing was written."""
+
+
 class MemberRow(_Record):
     id: str
     platform: str
@@ -60,7 +64,7 @@ class Delivery(_Record):
 
 # The answer path's records are frozen dataclasses, not models. Each answer builds several of
 # them from values the engine, fsrs or SQLite already typed (rows are converted explicitly in
-# bot/store/sqlite_rows.py); pydantic's validation of each cost a tenth of the answer path, and
+# bot/store/sqlite/rows.py); pydantic's validation of each cost a tenth of the answer path, and
 # a snapshot's would walk every card and recent answer time of the member on every answer.
 @dataclass(frozen=True, slots=True)
 class CardState:

@@ -31,7 +31,7 @@ async def make_adapter(app: Any, fake_discord: FakeDiscord) -> AsyncIterator[Cal
         options.setdefault("lead_role", D.LEAD_ROLE_NAME)
         # discord.py otherwise waits 2 s for more GUILD_CREATEs before it calls itself ready.
         options.setdefault("guild_ready_timeout", 0.01)
-        adapter = DiscordAdapter(app, token=TOKEN, api_base_url=fake_discord.api_base,
+        adapter = DiscordAdapter(app.settings, app.router, token=TOKEN, api_base_url=fake_discord.api_base,
                                  gateway_url=fake_discord.gateway_url, **options)
         made.append(adapter)
         await adapter.connect()

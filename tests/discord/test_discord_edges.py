@@ -9,9 +9,9 @@ import discord
 import pytest
 
 from adapters.discord_adapter import DiscordAdapter
-from adapters.discord_client import DISCORD_API, api_base, gateway_base
+from adapters.discord_adapter.client import DISCORD_API, api_base, gateway_base
 from bot.commands import CommandContext
-from bot.messages import Notice
+from bot.messages import BUSY, Notice
 from bot.ports import AdapterError
 from bot.store import StoreBusy
 from tests.discord.conftest import TOKEN
@@ -49,6 +49,7 @@ async def test_a_busy_store_is_a_private_notice_and_records_nothing(adapter, fak
     app.engine.answer = busy  # type: ignore[method-assign]
     _, reply = await interact(fake_discord, D.button_click(D.custom_ids(card.response)[0], card.response))
     assert "busy" in text_of(reply.response) and "nothing was recorded" in text_of(reply.response)
+    assert BUSY.text in text_of(reply.response), "the same words as Slack and the console"
     assert reply.response["flags"] & 64
     assert await answers(app) == []
 
@@ -79,13 +80,13 @@ async def test_the_lead_role_may_be_given_by_id(make_adapter, fake_discord, app)
 
 async def test_a_rejected_token_is_a_clear_error(app, fake_discord):
     fake_discord.override("GET", "/users/@me", lambda call: error(401, 0, "401: Unauthorized"))
-    adapter = DiscordAdapter(app, token=TOKEN, api_base_url=fake_discord.api_base, gateway_url=fake_discord.gateway_url)
+    adapter = DiscordAdapter(app.settings, app.router, token=TOKEN, api_base_url=fake_discord.api_base, gateway_url=fake_discord.gateway_url)
     with pytest.raises(AdapterError, match="Discord rejected DISCORD_TOKEN") as raised:
         await adapter.connect()
     assert TOKEN not in str(raised.value)
     assert discord.http.Route.BASE == DISCORD_API  # routing undone
     with pytest.raises(AdapterError, match="DISCORD_TOKEN is not set"):
-        await DiscordAdapter(app).connect()
+        await DiscordAdapter(app.settings, app.router).connect()
 
 
 @pytest.mark.parametrize(("given", "expected"), [
@@ -106,7 +107,7 @@ def test_bad_proxy_urls_are_refused_with_the_setting_name(app):
     with pytest.raises(ValueError, match="DISCORD_GATEWAY_URL"):
         gateway_base("http://proxy:8080")
     with pytest.raises(AdapterError, match="DISCORD_GATEWAY_URL"):
-        DiscordAdapter(app, token=TOKEN, gateway_url="https://gateway.example")
+        DiscordAdapter(app.settings, app.router, token=TOKEN, gateway_url="https://gateway.example")
 
 
 async def test_a_dm_click_on_an_unknown_delivery_says_so(adapter, fake_discord, app):

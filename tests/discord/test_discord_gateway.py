@@ -7,7 +7,7 @@ import re
 import discord
 import pytest
 
-from adapters.discord_client import DISCORD_API, DISCORD_GATEWAY
+from adapters.discord_adapter.client import DISCORD_API, DISCORD_GATEWAY
 from bot.commands import CommandContext
 from bot.messages import Notice
 from tests.discord.conftest import TOKEN

@@ -7,7 +7,7 @@ multipart body), so, unlike Slack, nothing has to go by DM: only the member sees
 from __future__ import annotations
 
 from bot.leaderboard.service import Leaderboards
-from bot.leaderboard.store import Scope
+from bot.leaderboard.scope import Scope
 from bot.messages import MemberRef
 from tests.discord.steps import interact, text_of
 from tests.fakes import discord_payloads as D

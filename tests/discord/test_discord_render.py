@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from adapters.discord_render import (
+from adapters.discord_adapter.render import (
     ANSWER_TEMPLATE,
     COMMAND_TEMPLATE,
     limit_problems,
@@ -34,7 +34,7 @@ from bot.messages import (
     TierProgress,
 )
 from bot.store import Delivery
-from bot.store.sqlite_store import new_id
+from bot.store.sqlite.core import new_id
 
 SHIPPED = load_library([builtin_pack()])
 
@@ -185,6 +185,6 @@ def test_table_with_image_attaches_the_png_and_long_tables_still_fit():
 
 
 def test_render_is_importable_without_discord_py():
-    code = "import sys, adapters.discord_render; print('discord' in sys.modules)"
+    code = "import sys, adapters.discord_adapter.render; print('discord' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

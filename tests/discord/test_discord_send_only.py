@@ -9,7 +9,7 @@ from tests.fakes import discord_payloads as D
 
 
 async def test_send_only_adapter_posts_over_rest_without_a_gateway(app, fake_discord) -> None:  # type: ignore[no-untyped-def]
-    adapter = DiscordAdapter(app, token=TOKEN, api_base_url=fake_discord.api_base,
+    adapter = DiscordAdapter(app.settings, app.router, token=TOKEN, api_base_url=fake_discord.api_base,
                              gateway_url=fake_discord.gateway_url, serve=False)
     await adapter.connect()
     try:

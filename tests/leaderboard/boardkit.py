@@ -8,9 +8,9 @@ import yaml
 
 from bot.content.models import Drill
 from bot.leaderboard.service import Leaderboards
-from bot.leaderboard.store import Scope
+from bot.leaderboard.scope import Scope
 from bot.messages import DrillCard, Feedback, MemberRef, Table
-from bot.runtime import App
+from bot.app import App
 from tests.drillgen import VOCAB, drill_dict
 
 PLATFORM, SPACE = "slack", "T1"

@@ -8,7 +8,7 @@ import pytest
 
 from tests.leaderboard.boardkit import Kit, write_board_pack
 from bot.content.loader import load_library
-from bot.runtime import App
+from bot.runtime import open_app
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def board_library(tmp_path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def app(settings, clock, board_library):  # type: ignore[no-untyped-def]
-    a = await App.open(settings, clock=clock, library=board_library)
+    a = await open_app(settings, clock=clock, library=board_library)
     a.engine.rng = random.Random(5)
     yield a
     await a.close()

@@ -7,15 +7,15 @@ import random
 
 from bot.content.loader import builtin_pack, load_library
 from bot.leaderboard.service import Leaderboards
-from bot.leaderboard.store import Scope
+from bot.leaderboard.scope import Scope
 from bot.messages import Action, MemberRef
-from bot.runtime import App
+from bot.runtime import open_app
 from tests.leaderboard.boardkit import Kit
 
 
 async def _team_tables(settings, clock):  # type: ignore[no-untyped-def]
     """A 30-member team on the shipped drills, with long names: a worst case for message sizes."""
-    app = await App.open(settings, clock=clock, library=load_library([builtin_pack()]))
+    app = await open_app(settings, clock=clock, library=load_library([builtin_pack()]))
     app.engine.rng = random.Random(2)
     rng = random.Random(4)
     kit = Kit(app)
@@ -36,7 +36,7 @@ async def _team_tables(settings, clock):  # type: ignore[no-untyped-def]
 
 
 async def test_slack_payloads_fit(settings, clock) -> None:  # type: ignore[no-untyped-def]
-    from adapters.slack_render import render_payload
+    from adapters.slack_adapter.render import render_payload
 
     for table in await _team_tables(settings, clock):
         payload = render_payload(table)
@@ -49,7 +49,7 @@ async def test_slack_payloads_fit(settings, clock) -> None:  # type: ignore[no-u
 
 
 async def test_discord_messages_fit_and_attach_the_png(settings, clock) -> None:  # type: ignore[no-untyped-def]
-    from adapters.discord_render import render_message
+    from adapters.discord_adapter.render import render_message
 
     board, report = await _team_tables(settings, clock)
     for table, filename in ((board, "leaderboard.png"), (report, "blind-spots.png")):

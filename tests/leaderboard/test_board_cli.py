@@ -12,7 +12,7 @@ import pytest
 
 from bot.cli import main
 from bot.commands import CommandContext
-from bot.runtime import App
+from bot.runtime import open_app
 from tests.leaderboard.boardkit import ANA, BO, CY, Kit
 from tests.leaderboard.test_board_charts import png_size
 
@@ -20,7 +20,7 @@ from tests.leaderboard.test_board_charts import png_size
 @pytest.fixture
 async def seeded(settings, clock, library, monkeypatch):  # type: ignore[no-untyped-def]
     """ana, bo and cy answer shipped drills through the engine; cy opts out. Then the app closes."""
-    app = await App.open(settings, clock=clock, library=library)
+    app = await open_app(settings, clock=clock, library=library)
     app.engine.rng = random.Random(3)
     kit = Kit(app)
     by_tier = app.library.active_by_tier()
@@ -113,7 +113,7 @@ async def hostile_names(settings, clock, library, monkeypatch):  # type: ignore[
     """Members whose display names are a formula, a terminal escape, a bell and a NUL."""
     from bot.messages import MemberRef
 
-    app = await App.open(settings, clock=clock, library=library)
+    app = await open_app(settings, clock=clock, library=library)
     kit = Kit(app)
     names = ['=HYPERLINK("http://x.test","click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTab",
              "\x1b[31mred\x1b[0m", "ding\x07", "nul\x00name"]

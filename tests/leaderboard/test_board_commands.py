@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands import CommandContext
-from bot.features.leaderboard import weekly_board
+from bot.leaderboard.service import weekly_board
 from bot.messages import Notice, Reply, Table
 from bot.ports import SendFailed, SentRef, Target
 from tests.leaderboard.boardkit import ANA, BO, Kit
@@ -96,8 +96,8 @@ async def test_weekly_board_shows_last_week_early_in_the_week(app, kit: Kit, clo
 
 
 async def test_the_catch_up_service_folds_answers_at_start(app, kit: Kit) -> None:  # type: ignore[no-untyped-def]
-    from bot.features.leaderboard import BoardCatchUp
-    from bot.leaderboard.ingest import pending
+    from bot.leaderboard.chat import BoardCatchUp
+    from bot.store.sqlite.ingest import pending
 
     await kit.drill_once(BO, "junior-1")
     await kit.drill_once(ANA, "junior-2")

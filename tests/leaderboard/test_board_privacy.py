@@ -60,11 +60,10 @@ async def test_forget_me_leaves_the_member_in_no_column_of_any_table_nor_in_the_
     import logging
 
     from bot.scheduling.models import ScheduleSpec
-    from bot.scheduling.store import SqliteScheduleStore
 
     await _three_answers(kit)
     await app.router.handle(CommandContext(member=ANA, channel="C1"), "optout")  # a pseudonym key in the salt table
-    await SqliteScheduleStore(app.store.db).upsert_schedule(
+    await app.schedules.upsert_schedule(
         ScheduleSpec.parse(at="09:30", tz="UTC"), platform=ANA.platform, space=ANA.space, channel="C1",
         created_by=ANA.key, now=app.engine.clock.now())
     await kit.rows("all")  # fold her answers into the boards first

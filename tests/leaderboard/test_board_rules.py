@@ -123,7 +123,7 @@ async def test_the_store_orders_rows_as_rank_rows_does(kit: Kit, app) -> None:  
     """The board sorts in SQL for speed; the pure rank_rows is the specification it must match."""
     from bot.leaderboard.scoring import rank_rows, rank_sorted
     from bot.leaderboard.service import Leaderboards
-    from bot.leaderboard.store import Scope
+    from bot.leaderboard.scope import Scope
 
     names = ["Zoe", "adam", "Bea", "carl", "dora", "Eve", "fay", "gus"]
     members = [MemberRef(platform=PLATFORM, space=SPACE, user_id=f"U{i}", display_name=n) for i, n in enumerate(names)]
@@ -144,7 +144,7 @@ async def test_the_store_orders_rows_as_rank_rows_does(kit: Kit, app) -> None:  
 async def test_held_counts_for_a_whole_scope_match_the_member_list(kit: Kit, app) -> None:  # type: ignore[no-untyped-def]
     from bot import srs
     from bot.leaderboard.service import Leaderboards
-    from bot.leaderboard.store import Scope
+    from bot.leaderboard.scope import Scope
 
     for member in (ANA, BO):
         await kit.drill_once(member, "junior-1")

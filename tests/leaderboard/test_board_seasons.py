@@ -10,7 +10,7 @@ from bot.commands import CommandContext
 from bot.leaderboard.seasons import SeasonError
 from bot.leaderboard.service import Leaderboards
 from bot.messages import Notice, Table
-from bot.runtime import App
+from bot.runtime import open_app
 from tests.leaderboard.boardkit import ANA, BO, PLATFORM, SPACE, Kit
 
 LEAD = CommandContext(member=ANA, channel="C1", is_lead=True)
@@ -55,7 +55,7 @@ async def test_a_season_name_is_used_once_per_scope(kit: Kit, app) -> None:  # t
 
 
 async def test_one_open_season_across_processes(app, settings, clock, board_library, db_path) -> None:  # type: ignore[no-untyped-def]
-    other = await App.open(settings, clock=clock, library=board_library)   # a second process on the same file
+    other = await open_app(settings, clock=clock, library=board_library)   # a second process on the same file
     try:
         await Leaderboards(app).start_season(PLATFORM, SPACE, "A", by=None)
         with pytest.raises(SeasonError, match="still open"):

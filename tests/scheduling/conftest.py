@@ -12,7 +12,7 @@ from bot.content.loader import load_library
 from bot.scheduling.models import Schedule, ScheduleSpec
 from bot.scheduling.service import SchedulerService
 from tests.drillgen import write_pack
-from tests.scheduling.recording_adapter import RecordingAdapter
+from tests.fakes.recording_adapter import RecordingAdapter
 
 TIERS = {"junior": 2, "middle": 2, "senior": 2}
 

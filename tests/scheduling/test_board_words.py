@@ -11,8 +11,8 @@ import pytest
 from bot.cli import main
 from bot.commands import CommandContext
 from bot.messages import MemberRef, Notice, Table
-from bot.store import database
-from bot.store.sqlite_store import SqliteStore
+from bot.store.sqlite import database
+from bot.store.sqlite.core import SqliteStore
 
 LEAD = CommandContext(member=MemberRef(platform="slack", space="T1", user_id="ULEAD"), channel="C1", is_lead=True)
 MEMBER = CommandContext(member=MemberRef(platform="slack", space="T1", user_id="UMEM"), channel="C1")

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta, timezone
 
 from bot.messages import MemberRef, Table
 from bot.ports import SentRef
-from bot.runtime import App
+from bot.app import App
+from bot.runtime import open_app
 from bot.scheduling.service import SchedulerService
 from tests.scheduling.conftest import add_schedule, tick_at
-from tests.scheduling.recording_adapter import RecordingAdapter
+from tests.fakes.recording_adapter import RecordingAdapter
 
 UTC = timezone.utc
 MON = datetime(2026, 3, 2, tzinfo=UTC)  # Monday; Berlin is UTC+1, so 09:30 local is 08:30 UTC
@@ -88,7 +89,7 @@ async def test_a_board_day_without_a_drill_still_posts_at_the_schedule_time(app,
 
 
 async def test_two_tickers_on_one_database_post_it_once(app, service, settings, clock, library, slack) -> None:
-    other = await App.open(settings, clock=clock, library=library)
+    other = await open_app(settings, clock=clock, library=library)
     try:
         other_slack = RecordingAdapter("slack")
         other.adapters["slack"] = other_slack

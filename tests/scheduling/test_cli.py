@@ -78,7 +78,7 @@ def test_run_now_of_an_unknown_id_is_one_clean_line(cli) -> None:  # type: ignor
 
 def test_schedule_ids_never_start_with_a_dash_that_argparse_would_read_as_an_option(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ids = iter(["-Ab3dE9x", "xY_7-k2Q"])
-    monkeypatch.setattr("bot.scheduling.store.new_id", lambda nbytes=9: next(ids))
+    monkeypatch.setattr("bot.store.sqlite.schedules.new_id", lambda nbytes=9: next(ids))
     cli("schedule", "add", "--platform", "slack", "--channel", "C1", "--at", "09:30", "--tz", "UTC")
     [item] = json.loads(cli("schedule", "list", "--json")[1])
     assert item["id"] == "xY_7-k2Q"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.messages import MemberRef
-from bot.scheduling.store import SqliteScheduleStore
+from bot.store.sqlite.schedules import SqliteScheduleStore
 from tests.scheduling.conftest import add_schedule
 
 pytestmark = pytest.mark.slow
@@ -93,7 +93,7 @@ async def test_sigkill_mid_run_resumes_and_at_most_the_message_in_flight_goes_tw
     twice = [user for user, n in dms.items() if n > 1]
     assert len(twice) <= 1 and max(dms.values()) <= 2, f"more than the one in flight went twice: {twice}"
     assert len({s["pid"] for s in sent}) == 2  # the restarted process really finished the job
-    counts = await SqliteScheduleStore(app.store.db).outbox_counts()
+    counts = await app.schedules.outbox_counts()
     assert counts == {"sent": MEMBERS + 1}
 
 

@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta, timezone
 from bot.content.models import Tier
 from bot.messages import MemberRef, Notice, Reveal
 from bot.ports import SendFailed, SentRef
-from bot.runtime import App
+from bot.runtime import open_app
 from bot.scheduling import planner
 from bot.scheduling.service import SchedulerService
 from tests.scheduling.conftest import add_schedule, tick_at
-from tests.scheduling.recording_adapter import RecordingAdapter
+from tests.fakes.recording_adapter import RecordingAdapter
 
 UTC = timezone.utc
 MON = datetime(2026, 3, 2, tzinfo=UTC)  # Monday; Berlin is UTC+1, so 09:30 local is 08:30 UTC
@@ -199,7 +199,7 @@ async def test_messages_leased_by_a_dead_sender_go_out_once_after_the_lease(serv
 
 
 async def test_two_apps_on_one_file_claiming_at_once_post_once(app, service, settings, clock, library, slack) -> None:
-    other = await App.open(settings, clock=clock, library=library)
+    other = await open_app(settings, clock=clock, library=library)
     try:
         other_slack = RecordingAdapter("slack")
         other.adapters["slack"] = other_slack

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.content.loader import load_library
-from bot.runtime import App
+from bot.runtime import open_app
 from bot.scheduling.service import SchedulerService
 from bot.settings import Settings
-from tests.scheduling.recording_adapter import RecordingAdapter
+from tests.fakes.recording_adapter import RecordingAdapter
 
 
 class OffsetClock:
@@ -34,7 +34,7 @@ class OffsetClock:
 async def main(args: argparse.Namespace) -> int:
     settings = Settings(_env_file=None, SAGA_DRILLS_DB=str(args.db), SAGA_DRILLS_LEASE_SECONDS=args.lease,
                         SAGA_DRILLS_TZ="UTC")
-    app = await App.open(settings, clock=OffsetClock(args.offset), library=load_library([args.pack]))
+    app = await open_app(settings, clock=OffsetClock(args.offset), library=load_library([args.pack]))
     app.adapters["slack"] = RecordingAdapter("slack", path=args.out, delay=args.delay)
     service = next(s for s in app.services if isinstance(s, SchedulerService))
     service.interval = args.interval

@@ -52,11 +52,11 @@ def pace() -> PaceRecorder:
 async def slack(app, pace):  # type: ignore[no-untyped-def]
     """The adapter in HTTP mode on a free loopback port, connected to the fake."""
     from adapters.slack_adapter import SlackAdapter
-    from adapters.slack_pacing import ChannelPacer
+    from adapters.slack_adapter.pacing import ChannelPacer
     from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
     # Retries after 5xx and dropped connections without the real back-off's wait.
-    adapter = SlackAdapter(app, http_host="127.0.0.1", http_port=0, retry_interval=FixedValueRetryIntervalCalculator(0.0),
+    adapter = SlackAdapter(app.settings, app.router, http_host="127.0.0.1", http_port=0, retry_interval=FixedValueRetryIntervalCalculator(0.0),
                            pacer=ChannelPacer(monotonic=pace.monotonic, sleep=pace.sleep))
     await adapter.connect()
     app.adapters["slack"] = adapter

@@ -6,8 +6,8 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack_directory import SlackUserDirectory
-from adapters.slack_listeners import RecentKeys
+from adapters.slack_adapter.directory import SlackUserDirectory
+from adapters.slack_adapter.listeners import RecentKeys
 from tests.fakes.fake_slack import BOT_TOKEN
 
 

@@ -76,7 +76,7 @@ async def test_bad_signature_and_stale_timestamp_get_401_and_do_nothing(slack_ht
 
 
 async def test_a_retried_click_and_a_double_click_record_one_answer(slack_http, fake_slack, app, caplog):
-    caplog.set_level(logging.INFO, logger="adapters.slack_listeners")
+    caplog.set_level(logging.INFO, logger="adapters.slack_adapter.listeners")
     card = await drill_card(slack_http, fake_slack)
     button = P.answer_buttons(card["blocks"])[0]
     first = P.button_click(button["action_id"], button["value"], response_url=fake_slack.response_url("c1"))
@@ -226,3 +226,23 @@ async def test_a_click_after_the_answer_window_closed_records_nothing(slack_http
 async def test_the_events_url_answers_slacks_challenge(slack_http):
     response = await slack_http.post(*P.event_json({"token": "deprecated", "challenge": "c-123", "type": "url_verification"}))
     assert response.status == 200 and await response.json() == {"challenge": "c-123"}
+
+
+async def test_a_busy_store_is_a_private_notice_in_the_words_every_platform_uses(slack_http, fake_slack, app):
+    from bot.messages import BUSY
+    from bot.store import StoreBusy
+
+    card = await drill_card(slack_http, fake_slack)
+    button = P.answer_buttons(card["blocks"])[0]
+
+    async def busy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise StoreBusy("database is locked")
+
+    app.engine.answer = busy  # type: ignore[method-assign]
+    body, ctype = P.interactive(P.button_click(button["action_id"], button["value"],
+                                               response_url=fake_slack.response_url("busy")))
+    assert (await slack_http.post(body, ctype)).status == 200
+    notice = (await fake_slack.wait_for("response_url", 2))[-1]
+    assert notice.body["response_type"] == "ephemeral"
+    assert BUSY.text in notice.body["blocks"][0]["text"]["text"]
+    assert await answers(app) == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.leaderboard.service import Leaderboards
-from bot.leaderboard.store import Scope
+from bot.leaderboard.scope import Scope
 from bot.messages import MemberRef
 from tests.fakes import slack_payloads as P
 from tests.fakes.fake_slack import TEAM_ID

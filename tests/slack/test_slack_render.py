@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from adapters.slack_blocks import escape, split_escaped
-from adapters.slack_render import limit_problems, parse_answer_value, render_home, render_payload
+from adapters.slack_adapter.blocks import escape, split_escaped
+from adapters.slack_adapter.render import limit_problems, parse_answer_value, render_home, render_payload
 from bot.content.models import LETTERS, Drill
 from bot.engine import Engine
 from bot.messages import (
@@ -181,7 +181,7 @@ def test_answer_values_round_trip():
 
 
 def test_render_imports_no_slack_sdk_and_needs_no_network():
-    code = ("import sys, adapters.slack_render as r; "
+    code = ("import sys, adapters.slack_adapter.render as r; "
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('slack_sdk', 'slack_bolt', 'aiohttp'))))")
     out = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []

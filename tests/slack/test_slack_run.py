@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession
 
-from adapters.slack_blocks import escape
+from adapters.slack_adapter.blocks import escape
 from tests.fakes import slack_payloads as P
 from tests.fakes.fake_slack import BOT_TOKEN
 

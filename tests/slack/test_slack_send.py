@@ -66,7 +66,7 @@ async def test_a_table_with_a_chart_posts_the_text_and_uploads_the_image(slack, 
 
 async def test_posts_to_one_channel_are_paced_without_holding_up_others(fake_slack, app, pace):
     from adapters.slack_adapter import SlackAdapter
-    from adapters.slack_pacing import ChannelPacer
+    from adapters.slack_adapter.pacing import ChannelPacer
 
     gate = asyncio.Event()
     slept: list[float] = []
@@ -76,7 +76,7 @@ async def test_posts_to_one_channel_are_paced_without_holding_up_others(fake_sla
         await gate.wait()
         pace.now += seconds
 
-    adapter = SlackAdapter(app, http_host="127.0.0.1", http_port=0,
+    adapter = SlackAdapter(app.settings, app.router, http_host="127.0.0.1", http_port=0,
                            pacer=ChannelPacer(monotonic=pace.monotonic, sleep=held_sleep))
     card = await channel_card(app)
     busy, other = Target(platform="slack", channel="C0BUSY"), Target(platform="slack", channel="C0OTHER")

@@ -16,7 +16,7 @@ from tests.fakes.fake_slack import BOT_TOKEN
 
 
 async def test_send_only_adapter_opens_no_port_and_no_socket(app, fake_slack) -> None:  # type: ignore[no-untyped-def]
-    adapter = SlackAdapter(app, mode="socket", serve=False)  # would need SLACK_APP_TOKEN if it served
+    adapter = SlackAdapter(app.settings, app.router, mode="socket", serve=False)  # would need SLACK_APP_TOKEN if it served
     await adapter.connect()
     try:
         drill = app.library.active[0]

@@ -16,8 +16,8 @@ async def test_socket_mode_handshake_command_and_click(fake_slack, app, db_path,
     # Socket Mode needs no signing secret and no public URL: only the two tokens.
     app.settings = Settings(_env_file=None, SAGA_DRILLS_DB=str(db_path), SLACK_BOT_TOKEN=BOT_TOKEN,
                             SLACK_APP_TOKEN=APP_TOKEN, SLACK_API_URL=fake_slack.base_url)
-    caplog.set_level(logging.INFO, logger="adapters.slack_listeners")
-    adapter = SlackAdapter(app)
+    caplog.set_level(logging.INFO, logger="adapters.slack_adapter.listeners")
+    adapter = SlackAdapter(app.settings, app.router)
     assert adapter.mode == "socket"
     await adapter.connect()
     try:

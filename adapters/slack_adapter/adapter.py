@@ -7,59 +7,34 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack_directory import SlackUserDirectory
-from adapters.slack_listeners import Caller, SlackListeners
-from adapters.slack_pacing import ChannelPacer
-from adapters.slack_render import limit_problems, render_payload
-from bot.messages import Notice, Reply, Table
-from bot.ports import AdapterError, SendFailed, SentRef, Target
+from adapters.slack_adapter.directory import SlackUserDirectory
+from adapters.slack_adapter.listeners import SlackListeners
+from adapters.slack_adapter.pacing import ChannelPacer
+from adapters.slack_adapter.sender import AUTH_ERRORS, SlackSender, retry_handlers
+from bot.messages import Reply
+from bot.ports import AdapterError, SentRef, Target
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.ports import Bot
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-_AUTH_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type"}
 
 
 class SlackSetupError(AdapterError):
     """Slack cannot be reached or refuses our tokens; the message says which setting to fix."""
-
-
-# Slack error codes after which sending the same message again cannot succeed.
-_PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "invalid_blocks", "invalid_blocks_format",
-              "msg_too_long", "no_text", "cannot_dm_bot", "user_not_found", "user_disabled", "missing_scope",
-              "not_allowed_token_type", "restricted_action", "thread_not_found", "invalid_arguments",
-              "too_many_attachments", "messages_tab_disabled", "channel_is_archived", *_AUTH_ERRORS}
-
-
-def retry_handlers(*, interval: RetryIntervalCalculator | None = None) -> list[AsyncRetryHandler]:
-    """slack-sdk's own handlers: 429 waits out Retry-After; dropped connections and 500/503 back off."""
-    interval = interval or BackoffRetryIntervalCalculator(backoff_factor=0.5)  # 0.5 s, 1 s, plus jitter
-    return [
-        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-        AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
-        AsyncServerErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
-    ]
 
 
 class SlackAdapter:
@@ -67,12 +42,11 @@ class SlackAdapter:
 
     name = "slack"
 
-    def __init__(self, app: App, *, client: AsyncWebClient | None = None, mode: str | None = None,
+    def __init__(self, settings: Settings, bot: Bot, *, client: AsyncWebClient | None = None, mode: str | None = None,
                  http_host: str = "0.0.0.0", http_port: int | None = None, retry_interval: RetryIntervalCalculator | None = None,
                  pacer: ChannelPacer | None = None, socket_timeout: float = 30.0,
                  monotonic: Callable[[], float] = time.monotonic, serve: bool = True) -> None:
-        settings = app.settings
-        self.app = app
+        self.settings = settings
         # serve=False: a one-shot CLI process that only sends (`schedule run-now`). It opens no
         # Socket Mode connection (Slack would share the app's events with it) and no HTTP port
         # (the running bot holds it); the Web API client is all that send() needs.
@@ -96,12 +70,12 @@ class SlackAdapter:
         self.http_port = settings.slack_http_port if http_port is None else http_port
         self.pacer = pacer or ChannelPacer()
         self.directory = SlackUserDirectory(client, monotonic=monotonic)
+        self.sender = SlackSender(client, retry=self.retry_handlers, pacer=self.pacer)
         with _quiet_bolt_token_warning():
             self.bolt = AsyncApp(client=client, signing_secret=secret, process_before_response=False, name="saga-drills")
-        SlackListeners(self, monotonic=monotonic).install(self.bolt)
+        SlackListeners(bot, self.directory, self.sender, monotonic=monotonic).install(self.bolt)
         self.team_id = ""
         self.bot_user_id = ""
-        self._dm_channels: dict[str, str] = {}
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
@@ -113,7 +87,7 @@ class SlackAdapter:
             auth = await self.client.auth_test()
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown_error")
-            hint = " (copy the Bot User OAuth Token, xoxb-…, from OAuth & Permissions)" if error in _AUTH_ERRORS else ""
+            hint = " (copy the Bot User OAuth Token, xoxb-…, from OAuth & Permissions)" if error in AUTH_ERRORS else ""
             raise SlackSetupError(f"Slack refused SLACK_BOT_TOKEN: {error}{hint}") from None
         except (SlackClientError, aiohttp.ClientError, OSError) as exc:
             raise SlackSetupError(f"cannot reach the Slack Web API at {self.client.base_url} ({type(exc).__name__}); "
@@ -132,37 +106,7 @@ class SlackAdapter:
 
     async def send(self, target: Target, reply: Reply) -> SentRef:
         """Post to a channel, into a thread (target.thread = the parent ts), or to a member's DMs."""
-        if target.channel:
-            channel = target.channel
-        elif target.user_id:
-            channel = await self._dm_channel(target.user_id)
-        else:
-            raise SendFailed(f"a Slack target needs a channel or a user_id, got {target!r}", permanent=True)
-        payload = render_payload(reply)
-        if problems := limit_problems(payload):
-            raise SendFailed(f"a {type(reply).__name__} does not fit Slack's limits: {'; '.join(problems)}", permanent=True)
-        async with self.pacer.slot(channel):
-            response = await self._api("chat.postMessage", self.client.chat_postMessage(
-                channel=channel, thread_ts=target.thread, unfurl_links=False, unfurl_media=False, **payload))
-        channel = response.get("channel") or channel
-        ts = response["ts"]
-        if isinstance(reply, Table) and reply.image is not None:
-            await self._upload_chart(channel, target.thread, reply)
-        return SentRef(platform="slack", channel=channel, message_id=ts)
-
-    async def _upload_chart(self, channel: str, thread: str | None, table: Table, *, comment: str | None = None) -> bool:
-        """The chart goes right under its table. The table's text is already posted, so a failed
-        upload is logged, not raised: raising would make a caller re-post the table."""
-        assert table.image is not None
-        try:
-            async with self.pacer.slot(channel):
-                await self._api("files.upload", self.client.files_upload_v2(
-                    channel=channel, thread_ts=thread, file=table.image.data, filename=table.image.filename,
-                    title=table.title, alt_txt=table.image.alt, initial_comment=comment))
-        except SendFailed as exc:
-            log.warning("delivered %r but not its chart to %s: %s", table.title, channel, exc)
-            return False
-        return True
+        return await self.sender.send(target, reply)
 
     async def disconnect(self) -> None:
         """Close the socket or the HTTP endpoint; safe to call twice."""
@@ -176,67 +120,8 @@ class SlackAdapter:
         if socket is not None or runner is not None:
             log.info("Slack adapter stopped")
 
-    # -- private replies -------------------------------------------------------------------
-    async def reply_privately(self, caller: Caller, reply: Reply) -> None:
-        """Only the caller sees it: ephemeral through the response_url, else a direct message."""
-        if caller.response_url:
-            if isinstance(reply, Table) and reply.image is not None:
-                reply = await self._chart_to_dm(caller, reply)
-            payload = render_payload(reply)
-            if problems := limit_problems(payload):
-                log.error("a private %s does not fit Slack's limits: %s", type(reply).__name__, "; ".join(problems))
-                payload = render_payload(Notice(text="That reply is too big for Slack; nothing was lost.", level="error"))
-            payload.update(response_type="ephemeral", replace_original=False)
-            hook = AsyncWebhookClient(caller.response_url, retry_handlers=[*self.retry_handlers])
-            try:
-                response = await hook.send_dict(payload)
-            except (SlackClientError, aiohttp.ClientError, OSError) as exc:
-                log.warning("private reply via response_url failed: %s", type(exc).__name__)
-                return
-            if response.status_code != 200:
-                log.warning("Slack refused a private reply (HTTP %d: %s)", response.status_code, str(response.body)[:200])
-            return
-        try:
-            await self.send(Target(platform="slack", space=caller.team_id, user_id=caller.user_id), reply)
-        except SendFailed as exc:
-            log.warning("could not DM a reply to %s: %s", caller.user_id, exc)
-
-    async def _chart_to_dm(self, caller: Caller, table: Table) -> Table:
-        """An ephemeral message cannot carry a file (Slack's answer in slackapi/node-slack-sdk#1790),
-        and an image block needs a URL the viewer can open, which would make the chart public. So
-        the chart goes to the member's DM with the bot, which only they see (conversations.open,
-        im:write), and the private table says where it went."""
-        assert table.image is not None
-        try:
-            dm: str | None = await self._dm_channel(caller.user_id)
-        except SendFailed as exc:
-            log.warning("could not open a DM with %s for a chart: %s", caller.user_id, exc)
-            dm = None
-        sent = dm is not None and await self._upload_chart(dm, None, table, comment=f"Your chart for “{table.title}”.")
-        note = (":bar_chart: Chart sent to your DMs with me." if sent
-                else "The chart could not be sent to your DMs just now; the table has the same figures.")
-        return table.model_copy(update={"footer": "\n".join(x for x in (table.footer, note) if x)})
-
-    # -- plumbing --------------------------------------------------------------------------
-    async def _dm_channel(self, user_id: str) -> str:
-        channel = self._dm_channels.get(user_id)
-        if channel is None:
-            response = await self._api("conversations.open", self.client.conversations_open(users=user_id))
-            channel = response["channel"]["id"]
-            self._dm_channels[user_id] = channel
-        return channel
-
-    async def _api(self, method: str, call: Awaitable[Any]) -> Any:
-        try:
-            return await call
-        except SlackApiError as exc:
-            error = str(exc.response.get("error", "unknown_error"))
-            raise SendFailed(f"Slack {method} failed: {error}", permanent=error in _PERMANENT) from None
-        except (SlackClientError, aiohttp.ClientError, OSError) as exc:
-            raise SendFailed(f"Slack {method} failed: {type(exc).__name__}", permanent=False) from None
-
     async def _open_socket(self) -> None:
-        token = self.app.settings.slack_app_token
+        token = self.settings.slack_app_token
         assert token is not None
         # Ask for the websocket URL ourselves first: slack-sdk's connect() retries any failure
         # forever (a wrong token included), logging a stack trace every few seconds.

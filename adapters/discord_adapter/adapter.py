@@ -12,15 +12,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import aiohttp
 import discord
 
-from adapters.discord_client import DiscordRouting, DrillClient
-from adapters.discord_interactions import InteractionHandler
-from adapters.discord_render import limit_problems, render_message
-from adapters.discord_views import send_kwargs
+from adapters.discord_adapter.client import DiscordRouting, DrillClient
+from adapters.discord_adapter.interactions import InteractionHandler
+from adapters.discord_adapter.render import limit_problems, render_message
+from adapters.discord_adapter.setup import NO_TOKEN
+from adapters.discord_adapter.views import send_kwargs
 from bot.messages import Reply, Reveal
 from bot.ports import AdapterError, SendFailed, SentRef, Target
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.ports import Bot
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,12 +65,10 @@ class DiscordAdapter:
 
     name = "discord"
 
-    def __init__(self, app: App, *, token: str | None = None, lead_role: str | None = None,
+    def __init__(self, settings: Settings, bot: Bot, *, token: str | None = None, lead_role: str | None = None,
                  api_base_url: str | None = None, gateway_url: str | None = None,
                  requests_per_second: float = REQUESTS_PER_SECOND, ready_timeout: float = 30.0,
                  serve: bool = True, **client_options: Any) -> None:
-        settings = app.settings
-        self.app = app
         # serve=False: a one-shot CLI process that only sends (`schedule run-now`). It logs in over
         # REST and opens no gateway session, which would receive the running bot's interactions too.
         self.serve = serve
@@ -78,7 +78,7 @@ class DiscordAdapter:
                                           gateway_url or settings.discord_gateway_url)
         except ValueError as exc:
             raise AdapterError(str(exc)) from None
-        self.handler = InteractionHandler(app, lead_role=lead_role or settings.discord_lead_role)
+        self.handler = InteractionHandler(bot, lead_role=lead_role or settings.discord_lead_role)
         self.client = DrillClient(self.handler, **client_options)
         self.pacer = RequestPacer(requests_per_second)
         self.ready_timeout = ready_timeout
@@ -87,7 +87,7 @@ class DiscordAdapter:
     # -- the port ------------------------------------------------------------------------------
     async def connect(self) -> None:
         if not self._token:
-            raise AdapterError("DISCORD_TOKEN is not set; copy the bot token from the Developer Portal (Bot → Reset Token)")
+            raise AdapterError(NO_TOKEN)
         self.routing.apply()
         try:
             await self.client.login(self._token)

@@ -7,37 +7,21 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from adapters.slack_render import ANSWER_ACTION, COMMAND_ACTION, parse_answer_value, render_home
-from bot.commands import CommandContext
-from bot.messages import NEXT_ACTION, Notice
-from bot.store import StoreBusy
+from adapters.slack_adapter.render import ANSWER_ACTION, COMMAND_ACTION, parse_answer_value, render_home
+from adapters.slack_adapter.sender import Caller, SlackSender
+from bot.messages import STALE_BUTTON, CommandContext, Notice
 
 if TYPE_CHECKING:
-    from adapters.slack_adapter import SlackAdapter
+    from adapters.slack_adapter.directory import SlackUserDirectory
+    from bot.ports import Bot
 
 log = logging.getLogger(__name__)
-
-STALE_BUTTON = Notice(text="That button is out of date, so nothing was recorded. Here is a way to a fresh drill.",
-                      level="warning", actions=(NEXT_ACTION,))
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The person behind a payload, as far as Slack told us."""
-
-    team_id: str
-    user_id: str
-    name: str
-    channel: str | None
-    response_url: str | None
-
 
 class RecentKeys:
     """Keys seen in the last `ttl` seconds; Slack re-delivers an event up to 3 times in ~5 min."""
@@ -91,10 +75,13 @@ def delivery_key(body: dict[str, Any]) -> str | None:
 
 
 class SlackListeners:
-    """Translates Bolt requests into router and engine calls and sends the replies back."""
+    """Translates Bolt requests into calls on the core's door and sends the replies back."""
 
-    def __init__(self, adapter: SlackAdapter, *, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.adapter = adapter
+    def __init__(self, bot: Bot, directory: SlackUserDirectory, sender: SlackSender, *,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.bot = bot
+        self.directory = directory
+        self.sender = sender
         self.recent = RecentKeys(monotonic=monotonic)
 
     def install(self, bolt: AsyncApp) -> None:
@@ -135,12 +122,12 @@ class SlackListeners:
         if caller is None or not isinstance(text, str):
             log.warning("ignored a command without team or user id, or without text (keys: %s)", sorted(body)[:12])
             return
-        directory = self.adapter.directory
+        directory = self.directory
         member = await directory.member(caller.team_id, caller.user_id, caller.name)
         ctx = CommandContext(member=member, channel=caller.channel,
                              is_lead=await directory.is_lead(caller.team_id, caller.user_id))
-        reply = await self._guarded(self.adapter.app.router.handle(ctx, text), what="command")
-        await self.adapter.reply_privately(caller, reply)
+        reply = await self.bot.command(ctx, text)
+        await self.sender.reply_privately(caller, reply)
 
     # -- answers -----------------------------------------------------------------------------
     async def on_answer(self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -155,12 +142,12 @@ class SlackListeners:
         parsed = parse_answer_value(str(action.get("value") or ""))
         if parsed is None or parsed[1] != str(action.get("action_id", ""))[len(ANSWER_ACTION):]:
             log.warning("ignored an answer click with a malformed value (action_id %s)", str(action.get("action_id"))[:40])
-            await self.adapter.reply_privately(caller, STALE_BUTTON)
+            await self.sender.reply_privately(caller, STALE_BUTTON)
             return
         delivery_id, letter = parsed
-        member = await self.adapter.directory.member(caller.team_id, caller.user_id, caller.name)
-        reply = await self._guarded(self.adapter.app.engine.answer(member, delivery_id, letter), what="answer")
-        await self.adapter.reply_privately(caller, reply)
+        member = await self.directory.member(caller.team_id, caller.user_id, caller.name)
+        reply = await self.bot.answer(member, delivery_id, letter)
+        await self.sender.reply_privately(caller, reply)
 
     async def on_unknown_action(self, ack: Callable[..., Awaitable[None]], body: dict[str, Any],
                                 action: dict[str, Any]) -> None:
@@ -168,7 +155,7 @@ class SlackListeners:
         log.warning("ignored an unknown Slack action %r", str(action.get("action_id"))[:80])
         caller = caller_of(body)
         if caller is not None:
-            await self._safely(self.adapter.reply_privately(caller, STALE_BUTTON), what="unknown action")
+            await self._safely(self.sender.reply_privately(caller, STALE_BUTTON), what="unknown action")
 
     # -- events ------------------------------------------------------------------------------
     async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -180,10 +167,10 @@ class SlackListeners:
         if caller is None:
             log.warning("ignored app_home_opened without team or user id")
             return
-        member = await self.adapter.directory.member(caller.team_id, caller.user_id)
-        stats = await self._guarded(self.adapter.app.engine.stats(member), what="home tab")
+        member = await self.directory.member(caller.team_id, caller.user_id)
+        stats = await self.bot.home(member)
         if not isinstance(stats, Notice):
-            await self.adapter.client.views_publish(user_id=caller.user_id, view=render_home(stats))
+            await self.sender.publish_home(caller.user_id, render_home(stats))
 
     async def on_other_event(self, event: dict[str, Any]) -> None:
         log.warning("ignored an unexpected Slack event of type %r", str(event.get("type"))[:60])
@@ -200,16 +187,3 @@ class SlackListeners:
             await work
         except Exception as exc:
             log.error("Slack %s failed after the ack: %s: %s", what, type(exc).__name__, exc)
-
-    async def _guarded(self, work: Awaitable[Any], *, what: str) -> Any:
-        """The reply, or a private notice that says nothing was lost; never a stack trace in chat."""
-        try:
-            return await work
-        except StoreBusy:
-            log.warning("database busy during a Slack %s; nothing was written", what)
-            return Notice(text="The drill database is busy right now and nothing was recorded. Try again in a moment.",
-                          level="warning")
-        except Exception:
-            log.exception("Slack %s failed", what)
-            return Notice(text="Something went wrong on our side and nothing was recorded. Try again in a minute.",
-                          level="error")

@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 from bot.clock import parse_iso
 from bot.store import AnswerRecord, CardState, MemberSnapshot, RecordResult, ReviewFn, new_id
-from bot.store.database import SqliteDatabase
-from bot.store.sqlite_rows import answer_params, card_params, marks, rows_of
-from bot.store.sqlite_snapshots import SnapshotCache, with_answer
+from bot.store.sqlite.database import SqliteDatabase
+from bot.store.sqlite.rows import answer_params, card_params, marks, rows_of
+from bot.store.sqlite.snapshots import SnapshotCache, with_answer
 from bot.streaks import STREAK_HORIZON
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class AnswerWriter:
     Inside a batch, the FSRS reviews are computed while SQLite inserts the answers, and the
     members' snapshots and each caller's `derive` (the engine's feedback) while it writes the
     cards and commits: SQLite releases the GIL while it works, so the two overlap on two
-    cores (this needs a short GIL switch interval; see bot.runtime).
+    cores (this needs a short GIL switch interval; see bot.store.sqlite.tuning).
     """
 
     def __init__(self, db: SqliteDatabase, snapshots: SnapshotCache) -> None:

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import parse_iso
-from bot.content.models import Tier
-from bot.leaderboard.scoring import allowance, score_answer
+from bot.leaderboard.scoring import IngestRules, allowance, score_answer
 from bot.store import new_id
 
 log = logging.getLogger(__name__)
@@ -33,32 +30,6 @@ BATCH = 5000
 CHUNK = 500
 # Allowance rows older than this (behind the newest answer folded) can no longer change.
 ALLOWANCE_DAYS_KEPT = 3
-
-
-@dataclass(frozen=True)
-class IngestRules:
-    """What fixes an answer's points: drill tiers, the daily on-demand allowance, the default zone."""
-
-    tiers: Mapping[str, Tier]
-    on_demand_per_day: int
-    default_tz: str = "UTC"
-    _zones: dict[str | None, ZoneInfo] = field(default_factory=dict, compare=False, repr=False)
-
-    def zone(self, name: str | None) -> ZoneInfo:
-        found = self._zones.get(name)
-        if found is None:
-            found = self._zones[name] = _zone(name, self.default_tz)
-        return found
-
-
-def _zone(name: str | None, default: str) -> ZoneInfo:
-    for candidate in (name, default):
-        if candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                log.warning("unknown time zone %r on a member; using %s", candidate, default)
-    return ZoneInfo("UTC")
 
 
 async def cursor(conn: Any) -> int:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.discord_limits import (
+from adapters.discord_adapter.limits import (
     BUTTONS_PER_ROW,
     CONTENT_MAX,
     EMBED_DESCRIPTION_MAX,

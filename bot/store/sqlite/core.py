@@ -23,10 +23,10 @@ from bot.store import (
     new_id,
     same,
 )
-from bot.store.database import SqliteDatabase
-from bot.store.sqlite_answers import AnswerWriter
-from bot.store.sqlite_rows import card_from, delivery_from, member_from
-from bot.store.sqlite_snapshots import SnapshotCache
+from bot.store.sqlite.database import SqliteDatabase
+from bot.store.sqlite.answers import AnswerWriter
+from bot.store.sqlite.rows import card_from, delivery_from, member_from
+from bot.store.sqlite.snapshots import SnapshotCache
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.clock import iso, parse_iso
 from bot.store import AnswerRecord, CardState, MemberSnapshot
-from bot.store.sqlite_rows import card_from, marks
+from bot.store.sqlite.rows import card_from, marks
 
 # Members whose stats stay cached (least recently answering dropped first); ~50 KB each at most.
 SNAPSHOT_CACHE = 5000

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 import yarl
 from discord import app_commands
 
-from adapters.discord_render import is_known_custom_id
-from adapters.discord_views import PERSISTENT_ITEMS
-
-if TYPE_CHECKING:
-    from adapters.discord_interactions import InteractionHandler
+from adapters.discord_adapter.render import is_known_custom_id
+from adapters.discord_adapter.views import PERSISTENT_ITEMS, ButtonHandler, handler_of
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +18,17 @@ DISCORD_API = "https://discord.com/api/v10"
 DISCORD_GATEWAY = "wss://gateway.discord.gg/"
 
 
-def _handler(interaction: discord.Interaction) -> InteractionHandler:
-    return interaction.client.handler  # type: ignore[attr-defined]
+class InteractionPort(ButtonHandler, Protocol):
+    """Buttons' two verbs plus what the client itself routes: stale buttons and command-tree errors."""
+
+    async def stale(self, interaction: discord.Interaction, custom_id: str) -> None: ...
+
+    async def command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None: ...
+
+
+def _handler(interaction: discord.Interaction) -> InteractionPort:
+    handler: InteractionPort = handler_of(interaction)
+    return handler
 
 
 async def _run(interaction: discord.Interaction, *words: str) -> None:
@@ -112,7 +118,7 @@ class DrillCommandTree(app_commands.CommandTree):
 class DrillClient(discord.Client):
     """discord.py client for Saga Drills. Only the GUILDS intent: no privileged intents are needed."""
 
-    def __init__(self, handler: InteractionHandler | None, **options: Any) -> None:
+    def __init__(self, handler: InteractionPort | None, **options: Any) -> None:
         # The bot has no voice features, so discord.py's "PyNaCl is not installed" warnings are noise.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         options.setdefault("intents", discord.Intents(guilds=True))

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from bot.clock import iso
 from bot.scheduling.models import OutboxRow
-from bot.scheduling.store_rows import marks, outbox_row
-from bot.store.database import SqliteDatabase
+from bot.store.sqlite.schedule_rows import marks, outbox_row
+from bot.store.sqlite.database import SqliteDatabase
 
 
 class OutboxQueries:

@@ -16,7 +16,7 @@ from typing import Any
 import aiosqlite
 
 from bot.store import StoreBusy, StoreError
-from bot.store.checkpoint import WalCheckpointer
+from bot.store.sqlite.checkpoint import WalCheckpointer
 
 log = logging.getLogger(__name__)
 

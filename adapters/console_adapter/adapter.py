@@ -10,14 +10,14 @@ from typing import IO, TYPE_CHECKING
 
 from rich.console import Console
 
-from adapters.console_render import render
-from bot.commands import CommandContext
+from adapters.console_adapter.render import render
 from bot.content.models import LETTERS
-from bot.messages import DrillCard, MemberRef, Notice, Reply
+from bot.messages import CommandContext, DrillCard, MemberRef, Notice, Reply
 from bot.ports import SentRef, Target
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.ports import Bot
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +32,20 @@ class ConsoleAdapter:
 
     name = "console"
 
-    def __init__(self, app: App, *, member: str | None = None, stdin: IO[str] | None = None,
-                 stdout: IO[str] | None = None) -> None:
-        self.app = app
+    def __init__(self, settings: Settings, bot: Bot, *, member: str | None = None, stdin: IO[str] | None = None,
+                 stdout: IO[str] | None = None, drill_count: int | None = None) -> None:
+        self.bot = bot
+        self.drill_count = drill_count
         name = member or "you"
-        self.member = MemberRef(platform="console", space="local", user_id=name, display_name=name, tz=app.settings.tz)
+        self.member = MemberRef(platform="console", space="local", user_id=name, display_name=name, tz=settings.tz)
         self.stdin = stdin or sys.stdin
         self.console = Console(file=stdout) if stdout else Console()
         self.current: DrillCard | None = None
         self._stopped = asyncio.Event()
 
     async def connect(self) -> None:
-        self.console.print(f"[bold]Saga Drills[/bold] — signed in as {self.member.display_name}. {len(self.app.library.active)} drills loaded.")
+        loaded = f" {self.drill_count} drills loaded." if self.drill_count is not None else ""
+        self.console.print(f"[bold]Saga Drills[/bold] — signed in as {self.member.display_name}.{loaded}")
         self.console.print(HELP, style="dim")
 
     def _start_reader(self) -> None:
@@ -66,7 +68,7 @@ class ConsoleAdapter:
     async def listen(self) -> None:
         self._lines: asyncio.Queue[str] = asyncio.Queue()
         self._start_reader()
-        await self._show(await self.app.router.handle(self._ctx(), "next"))
+        await self._show(await self.bot.command(self._ctx(), "next"))
         while not self._stopped.is_set():
             self.console.print("› ", end="", style="bold")
             line = await self._lines.get()
@@ -95,14 +97,14 @@ class ConsoleAdapter:
         if len(word) == 1 and word.upper() in LETTERS:
             await self._answer(word.upper())
             return True
-        await self._show(await self.app.router.handle(self._ctx(), {"n": "next", "s": "stats"}.get(word, line)))
+        await self._show(await self.bot.command(self._ctx(), {"n": "next", "s": "stats"}.get(word, line)))
         return True
 
     async def _answer(self, letter: str) -> None:
         if self.current is None:
             self.console.print("There is no open drill; type `next` for one.", style="yellow")
             return
-        reply = await self.app.engine.answer(self.member, self.current.delivery_id, letter)
+        reply = await self.bot.answer(self.member, self.current.delivery_id, letter)
         await self._show(reply)
 
     async def _show(self, reply: Reply) -> None:

@@ -1,42 +1,25 @@
-"""SqliteBoardStore: the leaderboard's own SQL over the shared SqliteDatabase (tables of 0003)."""
+"""SqliteBoardStore: the leaderboard's SQL over the shared SqliteDatabase (tables of 0003)."""
 
 from __future__ import annotations
 
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.clock import iso
 from bot.content.models import Tier
-from bot.leaderboard.ingest import ALL_CHANNELS, CHUNK, IngestRules, ingest_batch, pending
 from bot.leaderboard.periods import Window
-from bot.leaderboard.scoring import BoardRow, Ranked
-from bot.store.database import SqliteDatabase
+from bot.leaderboard.scope import Scope, SeasonRef
+from bot.leaderboard.scoring import BoardRow, IngestRules, Ranked
+from bot.store.sqlite.ingest import ALL_CHANNELS, CHUNK, ingest_batch, pending
+from bot.store.sqlite.database import SqliteDatabase
 
 log = logging.getLogger(__name__)
 
 # Members shown on boards: not opted out, and never the anonymous rows forget-me leaves.
 _VISIBLE = "m.opted_out = 0 AND m.id NOT LIKE 'anonymous:%'"
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Where a board is counted: a workspace/server, optionally one channel's drills."""
-
-    platform: str
-    space: str
-    channel: str | None = None
-
-
-@dataclass(frozen=True)
-class SeasonRef:
-    """Which season tallies to read: an open one subtracts its start rows from the totals."""
-
-    id: str
-    open: bool
 
 
 def _marks(values: Sequence[Any]) -> str:
@@ -63,6 +46,11 @@ class SqliteBoardStore:
             done += folded
             if progress:
                 progress(done, max(todo, done))
+
+    async def pending(self) -> int:
+        """About how many answers are not folded in yet (for progress on a first catch-up)."""
+        async with self.db.reading() as conn:
+            return await pending(conn)
 
     async def scopes(self) -> list[tuple[str, str, int]]:
         """(platform, space, counted answers) for every scope with answers on the board."""

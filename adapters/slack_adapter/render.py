@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.slack_blocks import (
+from adapters.slack_adapter.blocks import (
     MAX_MESSAGE_BLOCKS,
     actions,
     button,

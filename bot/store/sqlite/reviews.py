@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from bot.clock import iso
 from bot.scheduling.models import OutboxRow, ReviewSlot
-from bot.scheduling.store_rows import INSERT_OUTBOX, marks, outbox_params
-from bot.store.database import SqliteDatabase
+from bot.store.sqlite.schedule_rows import INSERT_OUTBOX, marks, outbox_params
+from bot.store.sqlite.database import SqliteDatabase
 from bot.store import new_id
 
 

@@ -8,21 +8,20 @@ import logging
 import shlex
 from typing import TYPE_CHECKING
 
-from bot.commands import CommandContext
 from bot.leaderboard import BoardError
 from bot.leaderboard.periods import PERIODS, normalize
-from bot.leaderboard.service import Leaderboards, weekly_board
-from bot.leaderboard.store import Scope
-from bot.messages import Action, Notice, Reply
+from bot.leaderboard.service import Leaderboards
+from bot.leaderboard.scope import Scope
+from bot.messages import Action, CommandContext, Notice, Reply
 from bot.ports import AdapterError, Target
 from bot.store import StoreBusy, StoreError
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
-__all__ = ["install", "weekly_board"]
+__all__ = ["install"]
 
 BOARD_USAGE = "leaderboard [week|last-week|month|last-month|season [NAME]|all] [here]"
 LEAD_ONLY = "Only leads can {what}. Ask a workspace admin, or a lead listed in SAGA_DRILLS_LEADS."
@@ -74,17 +73,14 @@ def _fold_before_forgetting(app: App) -> None:
     cuts (ON DELETE SET NULL); answers folded only after forget-me would land on a second,
     anonymous person and count the same member twice in "members attempted".
     """
-    original = app.router.commands["forget-me"]
 
-    async def forget(ctx: CommandContext, args: list[str]) -> Reply:
-        if args[:1] == ["confirm"]:
-            try:
-                await Leaderboards(app).refresh()
-            except StoreError as exc:  # forgetting must not wait on the boards; counts stay, members may double
-                log.warning("boards not folded before forget-me: %s", exc)
-        return await original.handler(ctx, args)
+    async def fold(ctx: CommandContext) -> None:
+        try:
+            await Leaderboards(app).refresh()
+        except StoreError as exc:  # forgetting must not wait on the boards; counts stay, members may double
+            log.warning("boards not folded before forget-me: %s", exc)
 
-    app.router.register(original.word, forget, usage=original.usage, summary=original.summary, lead_only=original.lead_only)
+    app.router.before_forget.append(fold)
 
 
 class LeaderboardWords:
@@ -196,7 +192,7 @@ async def _guard(work):  # type: ignore[no-untyped-def]
     except BoardError as exc:
         return Notice(text=str(exc), level="warning")
     except StoreBusy:
-        return Notice(text="The database is busy right now; nothing was changed. Try again in a moment.", level="warning")
+        raise  # the core's door words it, the same on every platform
     except StoreError as exc:
         log.error("leaderboard store error: %s", exc)
         return Notice(text="The leaderboard could not be read just now; the error is in the bot's log.", level="error")

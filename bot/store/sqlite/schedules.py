@@ -14,9 +14,9 @@ from datetime import date, datetime
 
 from bot.clock import iso
 from bot.scheduling.models import DailyRun, OutboxRow, Schedule, ScheduleSpec, days_text
-from bot.scheduling.store_outbox import OutboxQueries
-from bot.scheduling.store_reviews import ReviewQueries
-from bot.scheduling.store_rows import (
+from bot.store.sqlite.outbox import OutboxQueries
+from bot.store.sqlite.reviews import ReviewQueries
+from bot.store.sqlite.schedule_rows import (
     INSERT_CLAIMED_OUTBOX,
     INSERT_OUTBOX,
     marks,
@@ -25,7 +25,7 @@ from bot.scheduling.store_rows import (
     run_row,
     schedule_row,
 )
-from bot.store.database import SqliteDatabase
+from bot.store.sqlite.database import SqliteDatabase
 from bot.store import new_id
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.commands import CommandContext
-from bot.messages import Notice, Reply, Table
+from bot.messages import CommandContext, Notice, Reply, Table
 from bot.scheduling import planner
 from bot.scheduling.models import (
     Schedule,
@@ -18,10 +17,10 @@ from bot.scheduling.models import (
     parse_board_day,
 )
 from bot.scheduling.service import SchedulerService
-from bot.scheduling.store import SqliteScheduleStore
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.app import App
+    from bot.store.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ class ScheduleCommands:
         self.service = service
 
     @property
-    def store(self) -> SqliteScheduleStore:
+    def store(self) -> ScheduleStore:
         return self.service.ticker.store
 
     async def handle(self, ctx: CommandContext, args: list[str]) -> Reply:

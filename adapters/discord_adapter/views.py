@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
-from adapters.discord_limits import LINK_STYLE
-from adapters.discord_render import (
+from adapters.discord_adapter.limits import LINK_STYLE
+from adapters.discord_adapter.render import (
     ANSWER_TEMPLATE,
     COMMAND_TEMPLATE,
     DiscordMessage,
@@ -17,11 +17,18 @@ from adapters.discord_render import (
     command_custom_id,
 )
 
-if TYPE_CHECKING:
-    from adapters.discord_interactions import InteractionHandler
 
 
-def _handler(interaction: discord.Interaction) -> InteractionHandler:
+class ButtonHandler(Protocol):
+    """What a click needs from the adapter; InteractionHandler is the one implementation."""
+
+    async def answer(self, interaction: discord.Interaction, delivery_id: str, letter: str) -> None: ...
+
+    async def run_command(self, interaction: discord.Interaction, text: str, *, space: str | None = None) -> None: ...
+
+
+def handler_of(interaction: discord.Interaction) -> Any:
+    """The handler DrillClient carries; discord.py hands items the client, not the adapter."""
     return interaction.client.handler  # type: ignore[attr-defined]
 
 
@@ -41,7 +48,7 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=ANSWER_TE
         return cls(match["delivery"], match["letter"], label=item.label, style=item.style)
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        await _handler(interaction).answer(interaction, self.delivery_id, self.letter)
+        await _buttons(interaction).answer(interaction, self.delivery_id, self.letter)
 
 
 class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=COMMAND_TEMPLATE):
@@ -60,7 +67,12 @@ class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=COMMAND_
         return cls(match["command"], space=match["space"], label=item.label, style=item.style)
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        await _handler(interaction).run_command(interaction, self.command, space=self.space)
+        await _buttons(interaction).run_command(interaction, self.command, space=self.space)
+
+
+def _buttons(interaction: discord.Interaction) -> ButtonHandler:
+    handler: ButtonHandler = handler_of(interaction)
+    return handler
 
 
 PERSISTENT_ITEMS = (AnswerButton, CommandButton)

@@ -9,21 +9,15 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from adapters.discord_render import limit_problems, render_message
-from adapters.discord_views import edit_kwargs
-from bot.commands import CommandContext
-from bot.messages import NEXT_ACTION, MemberRef, Notice, Reply
-from bot.store import StoreBusy
+from adapters.discord_adapter.render import limit_problems, render_message
+from adapters.discord_adapter.views import edit_kwargs
+from bot.messages import FAILED, STALE_BUTTON, CommandContext, MemberRef, Notice, Reply
 
 if TYPE_CHECKING:
-    from bot.runtime import App
+    from bot.ports import Bot
 
 log = logging.getLogger(__name__)
 
-STALE_BUTTON = ("That button is from an older version of the bot or was not made by it, so nothing was "
-                "recorded. `/drill next` deals you a fresh drill.")
-BUSY = "The database is busy right now, so nothing was recorded. Try again in a moment."
-FAILED = "Something went wrong on my side and nothing was recorded. Try again; if it keeps happening, tell a lead."
 NO_SERVER = "I can't tell which server this button belongs to. Run `/drill` in your server instead."
 OUT_OF_DATE = ("This `/drill` command is out of date, so nothing was changed. A server admin can refresh it "
                "with `saga-drills discord sync-commands`.")
@@ -32,8 +26,8 @@ OUT_OF_DATE = ("This `/drill` command is out of date, so nothing was changed. A 
 class InteractionHandler:
     """Slash commands and button clicks in, one ephemeral reply out. No business rule lives here."""
 
-    def __init__(self, app: App, *, lead_role: str | None = None) -> None:
-        self.app = app
+    def __init__(self, bot: Bot, *, lead_role: str | None = None) -> None:
+        self.bot = bot
         self.lead_role = (lead_role or "").strip() or None
 
     # -- who is asking ---------------------------------------------------------------------------
@@ -71,7 +65,7 @@ class InteractionHandler:
             ctx = CommandContext(member=self.member_for(interaction, guild_space),
                                  channel=str(interaction.channel_id) if interaction.channel_id else None,
                                  is_lead=self.is_lead(interaction))
-            return await self.app.router.handle(ctx, text)
+            return await self.bot.command(ctx, text)
 
         await self._finish(interaction, work, dm_space=None if interaction.guild_id else guild_space)
 
@@ -85,16 +79,15 @@ class InteractionHandler:
             nonlocal space
             if space is None:
                 # A review card in a DM: Discord does not say which server it is for; the delivery does.
-                delivery = await self.app.store.get_delivery(delivery_id)
-                space = delivery.space if delivery is not None and delivery.platform == "discord" else "dm"
-            return await self.app.engine.answer(self.member_for(interaction, space), delivery_id, letter)
+                space = await self.bot.space_of(self.member_for(interaction, ""), delivery_id)
+            return await self.bot.answer(self.member_for(interaction, space), delivery_id, letter)
 
         # Command buttons in the DM reply carry the server, when the delivery named one.
         await self._finish(interaction, work, dm_space=lambda: None if interaction.guild_id or not (space or "").isdigit() else space)
 
     async def stale(self, interaction: discord.Interaction, custom_id: str) -> None:
         log.info("discord: click on an unknown button %.100r; answered with a notice", custom_id)
-        await self._notice_now(interaction, Notice(text=STALE_BUTTON, level="warning", actions=(NEXT_ACTION,)))
+        await self._notice_now(interaction, STALE_BUTTON)
 
     async def command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         if isinstance(error, (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)):
@@ -122,14 +115,7 @@ class InteractionHandler:
 
     async def _finish(self, interaction: discord.Interaction, work: Callable[[], Awaitable[Reply]],
                       *, dm_space: str | None | Callable[[], str | None]) -> None:
-        try:
-            reply = await work()
-        except StoreBusy:
-            log.warning("discord: store busy; told the member nothing was recorded")
-            reply = Notice(text=BUSY, level="warning")
-        except Exception:
-            log.exception("discord: handling interaction %s failed", interaction.id)
-            reply = Notice(text=FAILED, level="error")
+        reply = await work()  # the core's door turns a busy store or a failure into a notice
         space = dm_space() if callable(dm_space) else dm_space
         message = render_message(reply, space=space)
         try:
@@ -139,7 +125,7 @@ class InteractionHandler:
             kwargs = edit_kwargs(message)
         except ValueError as exc:  # a renderer bug must still end in a reply, never a failed interaction
             log.error("discord: a %s reply cannot be sent (%s); sent a notice instead", type(reply).__name__, exc)
-            kwargs = edit_kwargs(render_message(Notice(text=FAILED, level="error")))
+            kwargs = edit_kwargs(render_message(FAILED))
         try:
             await interaction.edit_original_response(**kwargs)
         except discord.HTTPException as exc:

@@ -1,0 +1,38 @@
+"""App: what a running bot shares (settings, library, stores, engine, router, services, adapters); no wiring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.commands import CommandRouter
+from bot.content.loader import Library
+from bot.engine import Engine
+from bot.settings import Settings
+from bot.store.boards import BoardStore, SeasonStore
+from bot.store.schedules import ScheduleStore
+from bot.store.sqlite.core import SqliteStore
+
+
+@dataclass
+class App:
+    """Everything a running bot shares: one store, one library, one engine, one router.
+
+    Built by bot.runtime.open_app; features and the CLI take it as their context. It sits below
+    them in the import graph, so naming its type is never an upward edge.
+    """
+
+    settings: Settings
+    store: SqliteStore
+    library: Library
+    engine: Engine
+    router: CommandRouter
+    # The features' stores, typed by their ports: a second backend only has to fill them.
+    schedules: ScheduleStore
+    boards: BoardStore
+    seasons: SeasonStore
+    services: list[Any] = field(default_factory=list)
+    adapters: dict[str, Any] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        await self.store.close()
