@@ -99,3 +99,26 @@ async def app(settings, clock, library):  # type: ignore[no-untyped-def]
     a.engine.rng = random.Random(7)
     yield a
     await a.close()
+
+
+@pytest.fixture
+def log_to(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Install the process's real logging into a file; take it out again afterwards."""
+    import logging
+
+    from bot.cli.logs import setup_logging
+
+    installed: list[logging.Handler] = []
+
+    def install(*, log_format: str = "text", verbose: bool = False) -> Path:
+        path = tmp_path / "bot.log"
+        installed.extend(setup_logging(verbose, "INFO", log_file=path, log_format=log_format))
+        return path
+
+    yield install
+    root = logging.getLogger()
+    for handler in installed:
+        root.removeHandler(handler)
+        handler.close()
+    for name in ("bot", "adapters"):
+        logging.getLogger(name).setLevel(logging.NOTSET)

@@ -5,17 +5,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import logging
 import os
 import pkgutil
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-log = logging.getLogger(__name__)
 
 EPILOG = """Settings come from the environment or a .env file (see .env.example).
 With no platform token set, `saga-drills run` starts the console drill."""
+
+
+from bot.cli.logs import setup_logging  # noqa: E402  (re-exported: the commands import it from here)
+
+__all__ = ["CliError", "main", "setup_logging"]
 
 
 class CliError(Exception):
@@ -56,23 +58,6 @@ def build_parser() -> argparse.ArgumentParser:
         if info.name.endswith("_cmds"):
             importlib.import_module(f"{__name__}.{info.name}").register(sub)
     return parser
-
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def setup_logging(verbose: bool, level: str | None = None, *, log_file: Path | None = None) -> None:
-    """Log to stderr; with `log_file` (the console drill) the terminal shows warnings only and the
-    file gets everything at `level`, so log lines never land in the middle of a drill."""
-    chosen = logging.DEBUG if verbose else getattr(logging, (level or "INFO").upper(), logging.INFO)
-    if log_file is None:
-        logging.basicConfig(level=chosen, format=LOG_FORMAT, stream=sys.stderr)
-        return
-    to_file = logging.FileHandler(log_file, encoding="utf-8")
-    to_file.setLevel(chosen)
-    to_terminal = logging.StreamHandler(sys.stderr)
-    to_terminal.setLevel(logging.WARNING)
-    logging.basicConfig(level=chosen, format=LOG_FORMAT, handlers=[to_file, to_terminal])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -48,9 +48,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if "console" in names:  # the terminal is the drill: the log goes beside the database
         log_file = settings.db.absolute().parent / "saga-drills.log"
         print(f"saga-drills: logging to {log_file}", file=sys.stderr)
-        setup_logging(args.verbose, settings.log_level, log_file=log_file)
+        setup_logging(args.verbose, settings.log_level, log_file=log_file, log_format=settings.log_format)
     else:
-        setup_logging(args.verbose, settings.log_level)
+        setup_logging(args.verbose, settings.log_level, log_format=settings.log_format)
     missing = [n for n in names if n != "console" and n not in settings.configured_platforms()]
     if missing:
         hints = {"slack": "SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)",

@@ -246,3 +246,21 @@ async def test_a_busy_store_is_a_private_notice_in_the_words_every_platform_uses
     assert notice.body["response_type"] == "ephemeral"
     assert BUSY.text in notice.body["blocks"][0]["text"]["text"]
     assert await answers(app) == []
+
+
+async def test_rejected_requests_log_one_bounded_line_each_without_the_body(slack_http, log_to) -> None:  # type: ignore[no-untyped-def]
+    path = log_to()
+    # Bolt copies the root level into its loggers when the app is built; in `run` that is after
+    # logging is set up (INFO), in this test process before it: set what production has.
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.INFO)
+    body, ctype = P.form(P.slash_command("", response_url="https://hooks.slack.com/commands/T0/1/SECRET-RESPONSE-URL"))
+    huge = body + "&pad=" + "x" * 1_000_000
+    forged = body + "&text=%0A2026-12-01 09:00:00,000 INFO bot.runtime: forged line"
+    for payload in [huge] * 20 + [forged, body]:
+        assert (await slack_http.post(payload, ctype, secret="not-the-secret")).status == 401
+    text = path.read_text()
+    lines = [ln for ln in text.splitlines() if "invalid or stale signature" in ln]
+    assert len(lines) == 22 and all(len(ln) < 300 for ln in lines)
+    assert "1000" in lines[0] and "bytes" in lines[0]
+    assert "SECRET-RESPONSE-URL" not in text and "forged line" not in text
+    assert path.stat().st_size < 22 * 300
