@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -18,6 +18,7 @@ from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_adapter.directory import SlackUserDirectory
+from adapters.slack_adapter.gate import request_gate
 from adapters.slack_adapter.listeners import SlackListeners
 from adapters.slack_adapter.pacing import ChannelPacer
 from adapters.slack_adapter.sender import AUTH_ERRORS, SlackSender, retry_handlers
@@ -53,6 +54,7 @@ class SlackAdapter:
         self.serve = serve
         self.mode = mode or ("socket" if settings.slack_app_token else "http")
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        self._signing_secret = secret
         if serve and self.mode == "socket" and not settings.slack_app_token:
             raise SlackSetupError("Socket Mode needs SLACK_APP_TOKEN (an app-level xapp- token with connections:write)")
         if serve and self.mode == "http" and not secret:
@@ -150,7 +152,7 @@ class SlackAdapter:
 
     async def _start_http(self) -> None:
         web_app = self.bolt.web_app(path=EVENTS_PATH, port=self.http_port)
-        web_app.middlewares.append(_reject_malformed)
+        web_app.middlewares.append(request_gate(self._signing_secret, path=EVENTS_PATH))
         runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         try:
@@ -163,19 +165,6 @@ class SlackAdapter:
         self.http_port = runner.addresses[0][1]
         log.info("Slack HTTP mode: listening on http://%s:%d%s (team %s)", self.http_host, self.http_port,
                  EVENTS_PATH, self.team_id)
-
-
-@web.middleware
-async def _reject_malformed(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-    """Bolt parses the body before it checks the signature; a body that is not JSON gets 400, not a 500."""
-    try:
-        return await handler(request)
-    except web.HTTPException:
-        raise
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        log.warning("rejected a malformed Slack request to %s (%s, %s bytes)", request.path, type(exc).__name__,
-                    request.content_length)
-        return web.json_response({"error": "malformed request"}, status=400)
 
 
 @contextlib.contextmanager

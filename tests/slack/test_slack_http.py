@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+
+import pytest
 import time
 
 from tests.fakes import slack_payloads as P
@@ -264,3 +266,33 @@ async def test_rejected_requests_log_one_bounded_line_each_without_the_body(slac
     assert "1000" in lines[0] and "bytes" in lines[0]
     assert "SECRET-RESPONSE-URL" not in text and "forged line" not in text
     assert path.stat().st_size < 22 * 300
+
+
+@pytest.mark.parametrize("payload", [
+    {"type": "block_actions", "actions": "x"},
+    {"type": "block_actions", "actions": [{}]},
+    {"type": "block_actions", "actions": [{"action_id": "answer:A"}], "user": "x"},
+    {"type": "view_submission", "view": "x"},
+])
+async def test_a_signed_but_malformed_interaction_gets_400_and_changes_nothing(slack_http, app, payload) -> None:  # type: ignore[no-untyped-def]
+    body, ctype = P.interactive(payload)
+    response = await slack_http.post(body, ctype)
+    assert response.status in (200, 400)  # refused or ignored, never a 500
+    assert await answers(app) == []
+
+
+@pytest.mark.parametrize("event", ["x", {"type": 7}, None])
+async def test_a_signed_but_malformed_event_never_gets_a_500(slack_http, event) -> None:  # type: ignore[no-untyped-def]
+    import json as _json
+
+    body = _json.dumps({"type": "event_callback", "team_id": "T0SAGA", "event": event, "event_id": "Ev1"})
+    response = await slack_http.post(body, "application/json")
+    assert response.status in (200, 400)
+
+
+async def test_an_unsigned_request_with_a_garbage_timestamp_gets_401(slack_http) -> None:  # type: ignore[no-untyped-def]
+    body, ctype = P.form(P.slash_command("", response_url="http://127.0.0.1:9/response"))
+    for stamp in ("abc", "", "1e999", "-1"):
+        response = await slack_http.session.post("/slack/events", data=body, headers={
+            "content-type": ctype, "x-slack-request-timestamp": stamp, "x-slack-signature": "v0=00"})
+        assert response.status == 401, stamp
