@@ -55,7 +55,10 @@ class SlackUserDirectory:
     async def is_lead(self, team_id: str, user_id: str) -> bool:
         """Workspace admins and owners lead; checked against a fresh (≤ lead_ttl) users.info."""
         profile = await self._profile(team_id, user_id, max_age=self.lead_ttl)
-        return bool(profile and profile.is_admin)
+        # Fail closed: when users.info cannot answer, _profile hands back the cached profile for
+        # the member's name and zone, but an admin flag older than lead_ttl is never trusted
+        # (an admin demoted a minute ago must not start seasons). SAGA_DRILLS_LEADS still applies.
+        return bool(profile and profile.is_admin and self.monotonic() - profile.fetched_at <= self.lead_ttl)
 
     async def _profile(self, team_id: str, user_id: str, *, max_age: float) -> SlackProfile | None:
         key = (team_id, user_id)

@@ -59,3 +59,17 @@ def test_recent_keys_forget_after_their_window():
     assert keys.first_time("event:Ev1") and not keys.first_time("event:Ev1")
     clock.now = 301
     assert keys.first_time("event:Ev1")
+
+
+async def test_an_expired_admin_flag_is_never_trusted_while_slack_cannot_answer(fake_slack):
+    clock = Clock()
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=fake_slack.base_url)
+    client.retry_handlers = []  # the failure must reach the directory, not be retried away
+    directory = SlackUserDirectory(client, monotonic=clock)
+    assert await directory.is_lead("T0SAGA", "U0ADMIN") is True
+    clock.now = 61  # the cached flag has expired; Slack now fails (a demotion it cannot report)
+    fake_slack.fail("users.info", status=200, error="internal_error")
+    assert await directory.is_lead("T0SAGA", "U0ADMIN") is False
+    member = await directory.member("T0SAGA", "U0ADMIN")  # the name and zone may still come from the cache
+    assert member.user_id == "U0ADMIN"
+    assert await directory.is_lead("T0SAGA", "U0ADMIN") is True  # Slack answers again: the flag is fresh
