@@ -117,10 +117,17 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}" for line in text.strip().splitlines())
 
 
+_BACKTICK_RUN = re.compile(r"`{3,}")
+
+
+def _inert(text: str) -> str:
+    """`text` that cannot close a code block: in any run of three or more backticks (a snippet's,
+    a display name's) every pair is split by a zero-width space, so no three stay adjacent."""
+    return _BACKTICK_RUN.sub(lambda m: "\u200b".join(m.group(0)), text)
+
+
 def _fence(code: str, language: str) -> str:
-    # A literal ``` inside the snippet would close the block early: break it with a zero-width space.
-    safe = code.replace("```", "``\u200b`")
-    return f"```{language}\n{safe}\n```"
+    return f"```{language}\n{_inert(code)}\n```"
 
 
 def _join(*parts: str) -> str:
@@ -261,7 +268,8 @@ def _table(tb: Table, space: str | None) -> DiscordMessage:
     widths = [max([len(c)] + [len(r[i]) for r in tb.rows if i < len(r)]) for i, c in enumerate(tb.columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(tb.columns, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in tb.rows]
+    # Cells hold display names: a name with ``` must not end the table's code block.
+    lines += [_inert("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()) for row in tb.rows]
     files: tuple[Attachment, ...] = ()
     extra: list[dict[str, Any]] = []
     if tb.image is not None:

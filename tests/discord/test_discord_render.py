@@ -96,9 +96,19 @@ def test_a_snippet_too_long_for_an_embed_becomes_an_attached_file():
     assert "snippet.go" in message.payload["content"] and "(400 lines)" in message.payload["content"]
 
 
-def test_a_fence_inside_the_snippet_cannot_close_the_code_block():
-    payload = render_payload(card('doc = """\n```\nnot the end\n```\n"""'))
+@pytest.mark.parametrize("run", ["```", "````", "`````", "``````````"])
+def test_a_fence_inside_the_snippet_cannot_close_the_code_block(run: str):
+    payload = render_payload(card(f'doc = """\n{run}\nnot the end\n{run}\n"""'))
     assert payload["content"].count("```") == 2
+
+
+def test_a_display_name_with_a_fence_cannot_break_out_of_the_board():
+    from bot.messages import Table
+
+    table = Table(title="Leaderboard · week", columns=("#", "member", "points"),
+                  rows=(("1", "```\n@everyone free nitro\n```", "9"), ("2", "ana`````", "3")), footer="f")
+    content = render_payload(table)["content"]
+    assert content.count("```") == 2 and "@everyone free nitro" in content
 
 
 def test_limit_problems_names_each_broken_limit():
