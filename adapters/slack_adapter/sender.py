@@ -98,6 +98,10 @@ class SlackSender:
         except SendFailed as exc:
             log.warning("delivered %r but not its chart to %s: %s", table.title, channel, exc)
             return False
+        except Exception as exc:  # whatever the SDK raises, the table still arrives, with a note
+            log.warning("delivered %r but not its chart to %s: unexpected %s", table.title, channel, type(exc).__name__)
+            log.debug("chart upload failure", exc_info=True)
+            return False
         return True
 
     # -- private replies -------------------------------------------------------------------
@@ -133,8 +137,9 @@ class SlackSender:
         assert table.image is not None
         try:
             dm: str | None = await self.dm_channel(caller.user_id)
-        except SendFailed as exc:
-            log.warning("could not open a DM with %s for a chart: %s", caller.user_id, exc)
+        except Exception as exc:  # SendFailed, or anything unexpected: the table must still arrive
+            log.warning("could not open a DM with %s for a chart: %s", caller.user_id, exc if isinstance(exc, SendFailed)
+                        else f"unexpected {type(exc).__name__}")
             dm = None
         sent = dm is not None and await self.upload_chart(dm, None, table, comment=f"Your chart for “{table.title}”.")
         note = (":bar_chart: Chart sent to your DMs with me." if sent

@@ -78,3 +78,17 @@ async def test_an_empty_board_has_no_chart_and_sends_no_dm(slack_http, fake_slac
     reply = await run(slack_http, fake_slack, "leaderboard")
     assert "No counted answers" in said(reply) and "DMs" not in said(reply)
     assert fake_slack.of("conversations.open") == [] and fake_slack.files == {}
+
+
+async def test_an_unexpected_upload_failure_still_delivers_the_table_with_a_note(slack_http, fake_slack, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    await seed_answers(app)
+    sender = app.adapters["slack"].sender
+
+    async def broken_upload(**_: object) -> None:
+        raise RuntimeError("files.upload_v2 changed its mind")
+
+    monkeypatch.setattr(sender.client, "files_upload_v2", broken_upload)
+    payload = await run(slack_http, fake_slack, "leaderboard all")
+    text = said(payload)
+    assert "alice" in text and "bob" in text  # the table arrived
+    assert "The chart could not be sent to your DMs just now" in text
