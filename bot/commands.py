@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from bot.engine import Engine
-from bot.messages import BUSY, FAILED, NEXT_ACTION, Action, CommandContext, MemberRef, Notice, Reply
+from bot.messages import BUSY, FAILED, NEXT_ACTION, Action, CommandContext, MemberRef, Notice, Reply, counted
 from bot.store import StoreBusy, StoreError
 
 log = logging.getLogger(__name__)
@@ -165,4 +165,4 @@ class CommandRouter:
             await hook(ctx)
         moved = await self.engine.store.forget_member(ctx.member.key)
         log.info("forgot a member on %s (%d answers anonymized)", ctx.member.platform, moved)
-        return Notice(text=f"Done: your data is deleted ({moved} answers kept anonymously in team figures).")
+        return Notice(text=f"Done: your data is deleted ({counted(moved, 'answer')} kept anonymously in team figures).")

@@ -217,3 +217,8 @@ BUSY = Notice(text="The drill database is busy right now and nothing was recorde
               level="warning")
 FAILED = Notice(text="Something went wrong on our side and nothing was recorded. Try again in a minute; "
                      "if it keeps happening, tell a lead.", level="error")
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """'1 point', '3 points', '1 trap': a count with its noun in the right number."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

@@ -163,3 +163,19 @@ def test_a_reader_that_leaves_early_ends_the_command_quietly(tmp_path: Path) -> 
 def test_the_percent_sign_in_drills_help_renders(tmp_path: Path) -> None:
     out = _bot(tmp_path, "drills", "--help").stdout
     assert "% right, spread" in out and "option_strings" not in out
+
+
+def test_the_console_takes_drill_commands_as_the_help_writes_them_and_counts_read_right(tmp_path: Path) -> None:
+    result = _bot(tmp_path, "console", "--member", "ana", stdin="a\n/drill leaderboard all\n/drill stats\nquit\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "I don't know" not in out
+    assert "Leaderboard · All time" in out and "▸ Junior ▸ Middle" in out
+    assert "1 points" not in out and " 1 traps" not in out
+
+
+def test_counted_puts_the_noun_in_the_right_number() -> None:
+    from bot.messages import counted
+
+    assert [counted(n, "point") for n in (0, 1, 2)] == ["0 points", "1 point", "2 points"]
+    assert counted(1, "first answer") == "1 first answer" and counted(3, "entry", "entries") == "3 entries"

@@ -86,6 +86,8 @@ class ConsoleAdapter:
 
     async def handle_line(self, line: str) -> bool:
         """Act on one line of input; False means the member wants to leave."""
+        if line.lower() == "/drill" or line.lower().startswith("/drill "):  # as the help and the README write it
+            line = line[len("/drill"):].strip()
         word = line.lower()
         if word in {"quit", "q", "exit", ":q"}:
             return False

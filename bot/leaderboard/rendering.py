@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from bot.content.loader import Library
 from bot.leaderboard.report import BlindSpotReport
 from bot.leaderboard.scoring import REVIEW_POINTS, TIER_WEIGHTS, Ranked
-from bot.messages import Action, Image, Level, Table
+from bot.messages import Action, Image, Level, Table, counted
 
 BOARD_COLUMNS = ("#", "member", "altitude", "score", "right", "accuracy", "reviews")
 REPORT_COLUMNS = ("blind spot", "accuracy", "answers", "members", "most-picked wrong answer", "run next")
@@ -68,12 +68,13 @@ def report_table(title: str, report: BlindSpotReport, library: Library, *, top: 
         lines.append("No answers in this period yet, so no blind spots to show.")
     else:
         more = len(report.topics) - min(top, len(report.topics))
-        lines.append(f"{report.answers} first answers · weakest {min(top, len(report.topics))} of {len(report.topics)} topics"
+        lines.append(f"{counted(report.answers, 'first answer')} · weakest {min(top, len(report.topics))} of "
+                     f"{counted(len(report.topics), 'topic')}"
                      + (f" ({more} more in `saga-drills report --top {len(report.topics)}`)" if more > 0 else "")
-                     + f" · {min(top, len(report.traps))} traps that catch the team most")
+                     + f" · {counted(min(top, len(report.traps)), 'trap')} that catch the team most")
     if report.unattempted_topics:
         names = ", ".join(report.unattempted_topics[:8]) + (" …" if len(report.unattempted_topics) > 8 else "")
-        lines.append(f"Never attempted ({len(report.unattempted_topics)} topics): {names}")
+        lines.append(f"Never attempted ({counted(len(report.unattempted_topics), 'topic')}): {names}")
     tags = dict.fromkeys(a.worst.misconception for a in (*report.topics[:top], *report.traps[:top]) if a.worst)
     for tag in tags:
         found = library.misconceptions.get(tag)

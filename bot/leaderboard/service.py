@@ -18,7 +18,7 @@ from bot.leaderboard.scoring import IngestRules, Ranked, level_from_held, rank_s
 from bot.leaderboard.scope import Scope, SeasonRef
 from bot.leaderboard.seasons import Season, SeasonError
 from bot.store import StoreConflict
-from bot.messages import Action, Image, Level, Table
+from bot.messages import Action, Image, Level, Table, counted
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -107,7 +107,7 @@ class Leaderboards:
         if viewer is None:
             return ""
         if mine is not None:
-            return f"You: #{mine.rank} of {count} · {mine.row.points} points · accuracy {mine.row.accuracy:.0%}"
+            return f"You: #{mine.rank} of {count} · {counted(mine.row.points, 'point')} · accuracy {mine.row.accuracy:.0%}"
         visible = await self.store.member_visibility(viewer)
         if visible is False:
             return "You are hidden from boards (`/drill optin` shows you again)."

@@ -36,7 +36,7 @@ async def test_topics_weakest_first_with_members_and_traps(kit: Kit, app) -> Non
     assert (comp["accuracy"], comp["members"]) == ("67%", "2")
     # junior-1 (1 of 2) and junior-3 (never attempted: a coin flip) tie; the least attempted goes first
     assert comp["run next"] == "junior-3, junior-1"
-    assert "isolation" in table.footer and "Never attempted (1 topics)" in table.footer
+    assert "isolation" in table.footer and "Never attempted (1 topic)" in table.footer
     assert f"• wrong-b: {app.library.misconceptions['wrong-b'].description}" in table.footer
 
 
