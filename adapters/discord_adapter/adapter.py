@@ -66,6 +66,7 @@ class DiscordAdapter:
     name = "discord"
 
     def __init__(self, settings: Settings, bot: Bot, *, token: str | None = None, lead_role: str | None = None,
+                 guild_ids: tuple[int, ...] | None = None,
                  api_base_url: str | None = None, gateway_url: str | None = None,
                  requests_per_second: float = REQUESTS_PER_SECOND, ready_timeout: float = 30.0,
                  serve: bool = True, **client_options: Any) -> None:
@@ -78,7 +79,8 @@ class DiscordAdapter:
                                           gateway_url or settings.discord_gateway_url)
         except ValueError as exc:
             raise AdapterError(str(exc)) from None
-        self.handler = InteractionHandler(bot, lead_role=lead_role or settings.discord_lead_role)
+        self.handler = InteractionHandler(bot, lead_role=lead_role or settings.discord_lead_role,
+                                          guild_ids=settings.discord_guild_ids if guild_ids is None else guild_ids)
         self.client = DrillClient(self.handler, **client_options)
         self.pacer = RequestPacer(requests_per_second)
         self.ready_timeout = ready_timeout

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_SERVER = "I can't tell which server this button belongs to. Run `/drill` in your server instead."
+FOREIGN_SERVER = ("Saga Drills is not set up for this server, so nothing was recorded. Ask the person who runs "
+                  "the bot to add this server's id to DISCORD_GUILD_IDS.")
 OUT_OF_DATE = ("This `/drill` command is out of date, so nothing was changed. A server admin can refresh it "
                "with `saga-drills discord sync-commands`.")
 
@@ -26,9 +28,15 @@ OUT_OF_DATE = ("This `/drill` command is out of date, so nothing was changed. A 
 class InteractionHandler:
     """Slash commands and button clicks in, one ephemeral reply out. No business rule lives here."""
 
-    def __init__(self, bot: Bot, *, lead_role: str | None = None) -> None:
+    def __init__(self, bot: Bot, *, lead_role: str | None = None, guild_ids: tuple[int, ...] = ()) -> None:
         self.bot = bot
         self.lead_role = (lead_role or "").strip() or None
+        # DISCORD_GUILD_IDS scopes command sync; with it set, other servers are refused too (a public
+        # bot can be invited anywhere, and their members' answers do not belong in this database).
+        self.guild_ids = frozenset(guild_ids)
+
+    def _foreign(self, interaction: discord.Interaction) -> bool:
+        return bool(self.guild_ids) and interaction.guild_id is not None and interaction.guild_id not in self.guild_ids
 
     # -- who is asking ---------------------------------------------------------------------------
     def member_for(self, interaction: discord.Interaction, space: str) -> MemberRef:
@@ -55,6 +63,8 @@ class InteractionHandler:
     # -- entry points ----------------------------------------------------------------------------
     async def run_command(self, interaction: discord.Interaction, text: str, *, space: str | None = None) -> None:
         """`/drill <text>` from a slash command or an Action button (`space` rides on DM buttons)."""
+        if self._foreign(interaction):
+            return await self._refuse_foreign(interaction)
         if not await self._defer(interaction):
             return
         guild_space = str(interaction.guild_id) if interaction.guild_id else space
@@ -71,6 +81,8 @@ class InteractionHandler:
 
     async def answer(self, interaction: discord.Interaction, delivery_id: str, letter: str) -> None:
         """A click on an option button: the engine records it idempotently and says what to show."""
+        if self._foreign(interaction):
+            return await self._refuse_foreign(interaction)
         if not await self._defer(interaction):
             return
         space: str | None = str(interaction.guild_id) if interaction.guild_id else None
@@ -84,6 +96,10 @@ class InteractionHandler:
 
         # Command buttons in the DM reply carry the server, when the delivery named one.
         await self._finish(interaction, work, dm_space=lambda: None if interaction.guild_id or not (space or "").isdigit() else space)
+
+    async def _refuse_foreign(self, interaction: discord.Interaction) -> None:
+        log.info("discord: refused an interaction from server %s (not in DISCORD_GUILD_IDS)", interaction.guild_id)
+        await self._notice_now(interaction, Notice(text=FOREIGN_SERVER, level="warning"))
 
     async def stale(self, interaction: discord.Interaction, custom_id: str) -> None:
         log.info("discord: click on an unknown button %.100r; answered with a notice", custom_id)

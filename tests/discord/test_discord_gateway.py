@@ -199,3 +199,19 @@ async def _count(app, table: str) -> int:  # type: ignore[no-untyped-def]
     async with app.store.db.reading() as conn:
         cursor = await conn.execute(f"SELECT COUNT(*) FROM {table}")
         return (await cursor.fetchone())[0]
+
+
+async def test_a_server_outside_discord_guild_ids_is_refused_politely_and_nothing_is_recorded(make_adapter, fake_discord, app):
+    await make_adapter(guild_ids=(int(D.GUILD_ID) + 1,))  # the fake's server is not one we serve
+    callback = await immediate(fake_discord, D.slash_command("next"))
+    assert callback.json["type"] == 4 and callback.json["data"]["flags"] == 64  # answered at once, privately
+    assert "not set up for this server" in text_of(callback.json["data"])
+    assert await answers(app) == []
+    async with app.store.db.reading() as conn:
+        assert (await (await conn.execute("SELECT COUNT(*) FROM deliveries")).fetchone())[0] == 0
+
+
+async def test_a_server_in_discord_guild_ids_is_served(make_adapter, fake_discord):
+    await make_adapter(guild_ids=(int(D.GUILD_ID),))
+    card = await deal(fake_discord)
+    assert ANSWER_ID.search(str(card))
