@@ -92,17 +92,21 @@ def _inspect(path: Path) -> int:
 
 
 class SqliteDatabase:
-    """One aiosqlite connection with WAL, a busy timeout and foreign keys.
+    """The writer connection (WAL, a busy timeout, foreign keys) and a read-only one beside it.
 
-    aiosqlite runs every statement on one worker thread, so two coroutines sharing the
-    connection would interleave inside each other's transactions; `transaction()` serializes
-    them. Across processes, BEGIN IMMEDIATE and unique keys do the work.
+    aiosqlite runs every statement on one worker thread, so two coroutines sharing the writer
+    would interleave inside each other's transactions; `transaction()` serializes them. Reads go
+    to their own connection: in WAL mode they see the last commit and never wait for a writer, so
+    a write blocked by another process's lock holds up no read. Across processes, BEGIN
+    IMMEDIATE and unique keys do the work.
     """
 
     def __init__(self, path: Path, conn: aiosqlite.Connection) -> None:
         self.path = path
         self.conn = conn
         self._lock = asyncio.Lock()
+        self.reader: aiosqlite.Connection | None = None
+        self._read_lock = asyncio.Lock()
         self.checkpointer = WalCheckpointer(path)
         self._committing: asyncio.Future[Any] | None = None
 
@@ -139,6 +143,7 @@ class SqliteDatabase:
             # Checkpoints run on a connection of their own (see WalCheckpointer), not inside a COMMIT.
             await conn.execute("PRAGMA wal_autocheckpoint = 0")
             await db._migrate()
+            db.reader = await _open_reader(path)
         except BaseException:
             await db.checkpointer.close()
             await conn.close()
@@ -172,21 +177,38 @@ class SqliteDatabase:
         and the connection is never left inside a transaction. The block may send its COMMIT
         early (`commit_early`); its end then waits for that COMMIT.
         """
-        async with self._lock:
+        # Waiting is bounded by one busy timeout in all, the queue for the writer included: behind
+        # another process's lock, the tenth caller must not wait ten timeouts for an honest "busy".
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
+        try:
+            await asyncio.wait_for(self._lock.acquire(), BUSY_TIMEOUT_MS / 1000)
+        except TimeoutError:
+            raise StoreBusy(f"{self.path} is busy: other writes held it for {BUSY_TIMEOUT_MS / 1000:.0f} s; "
+                            "nothing was written, try again") from None
+        waited_ms = int((loop.time() - asked) * 1000)
+        shortened = waited_ms > 100  # only a caller that queued pays two PRAGMAs for its budget
+        try:
+            if shortened:
+                await self.conn.execute(f"PRAGMA busy_timeout = {max(1, BUSY_TIMEOUT_MS - waited_ms)}")
+            await self.conn.execute("BEGIN IMMEDIATE")
+            yield self.conn
+            await (self._committing if self._committing is not None else self.conn.execute("COMMIT"))
+            self.checkpointer.committed()
+        except BaseException as exc:
+            if self._committing is not None:  # let it finish first: what it committed stays
+                await asyncio.gather(self._committing, return_exceptions=True)
+            await asyncio.shield(self._rollback_if_open())
+            if isinstance(exc, sqlite3.OperationalError):
+                raise _busy(exc, self.path) from None
+            raise
+        finally:
+            self._committing = None
             try:
-                await self.conn.execute("BEGIN IMMEDIATE")
-                yield self.conn
-                await (self._committing if self._committing is not None else self.conn.execute("COMMIT"))
-                self.checkpointer.committed()
-            except BaseException as exc:
-                if self._committing is not None:  # let it finish first: what it committed stays
-                    await asyncio.gather(self._committing, return_exceptions=True)
-                await asyncio.shield(self._rollback_if_open())
-                if isinstance(exc, sqlite3.OperationalError):
-                    raise _busy(exc, self.path) from None
-                raise
+                if shortened:
+                    await asyncio.shield(self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"))
             finally:
-                self._committing = None
+                self._lock.release()
 
     def commit_early(self) -> None:
         """Inside `transaction()`: send COMMIT now, so that the block's remaining work overlaps it.
@@ -206,10 +228,11 @@ class SqliteDatabase:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Reads take the same lock so they never see another coroutine's open transaction."""
-        async with self._lock:
+        """The read connection: the last commit, never a write's open transaction, never its lock."""
+        assert self.reader is not None, "open() opens the reader"
+        async with self._read_lock:
             try:
-                yield self.conn
+                yield self.reader
             except sqlite3.OperationalError as exc:
                 raise _busy(exc, self.path) from None
 
@@ -228,7 +251,17 @@ class SqliteDatabase:
 
     async def close(self) -> None:
         await self.checkpointer.close()
+        if self.reader is not None:
+            await self.reader.close()
         await self.conn.close()
+
+
+async def _open_reader(path: Path) -> aiosqlite.Connection:
+    reader = await aiosqlite.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    reader.row_factory = aiosqlite.Row
+    await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await reader.execute("PRAGMA query_only = ON")  # a read that tries to write is a bug: fail loudly
+    return reader
 
 
 def _create_private(path: Path) -> None:
