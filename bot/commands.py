@@ -73,6 +73,13 @@ class CommandRouter:
     async def home(self, member: MemberRef) -> Reply:
         return await self._guarded(self.engine.stats(member), what="home", platform=member.platform)
 
+    async def first_time(self, platform: str, key: str) -> bool:
+        try:
+            return await self.engine.store.claim_inbound(platform, key, now=self.engine.clock.now())
+        except StoreError as exc:
+            log.warning("inbound key not checked across processes (%s); acting on it", exc)
+            return True
+
     async def space_of(self, member: MemberRef, delivery_id: str) -> str:
         try:
             return await self.engine.delivery_space(member.platform, delivery_id)

@@ -402,3 +402,12 @@ async def test_cancelled_write_never_leaves_a_transaction_open(store: SqliteStor
     await store.set_paused(member.id, T0)  # would fail "cannot start a transaction within a transaction"
     assert not store.db.conn.in_transaction
     assert (await store.get_member(member.id)).paused_until == T0
+
+
+async def test_inbound_keys_are_claimed_once_across_processes_and_pruned(two_stores) -> None:  # type: ignore[no-untyped-def]
+    _, a, b = two_stores
+    claims = await asyncio.gather(*(s.claim_inbound("slack", "trigger:T1", now=T0) for s in (a, b, a, b)))
+    assert sorted(claims) == [False, False, False, True]
+    assert await a.claim_inbound("discord", "trigger:T1", now=T0)  # keys are per platform
+    assert await b.prune_inbound(before=T0 + timedelta(hours=1)) == 2
+    assert await a.claim_inbound("slack", "trigger:T1", now=T0 + timedelta(hours=2))

@@ -75,7 +75,8 @@ class SlackAdapter:
         self.sender = SlackSender(client, retry=self.retry_handlers, pacer=self.pacer)
         with _quiet_bolt_token_warning():
             self.bolt = AsyncApp(client=client, signing_secret=secret, process_before_response=False, name="saga-drills")
-        SlackListeners(bot, self.directory, self.sender, monotonic=monotonic).install(self.bolt)
+        self.listeners = SlackListeners(bot, self.directory, self.sender, monotonic=monotonic)
+        self.listeners.install(self.bolt)
         self.team_id = ""
         self.bot_user_id = ""
         self._socket: AsyncSocketModeHandler | None = None

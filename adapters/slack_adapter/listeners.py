@@ -99,7 +99,9 @@ class SlackListeners:
                            next: Callable[[], Awaitable[None]]) -> BoltResponse:
         """Slack retries events (X-Slack-Retry-Num 1–3) and may re-send a click; act on each once."""
         key = delivery_key(req.body) if isinstance(req.body, dict) else None
-        if key is not None and not self.recent.first_time(key):
+        # Memory first (free); then the database, which every worker shares: a retry that lands
+        # on another worker, or a signed request replayed after a restart, is acted on once.
+        if key is not None and (not self.recent.first_time(key) or not await self.bot.first_time("slack", key)):
             retry = (req.headers.get("x-slack-retry-num") or ["-"])[0]
             log.info("skipped a repeated Slack delivery (%s, retry %s)", key.partition(":")[0], retry)
             return BoltResponse(status=200, body="")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import shlex
 from typing import TYPE_CHECKING
 
@@ -89,7 +90,8 @@ class LeaderboardWords:
 
     # -- leaderboard -------------------------------------------------------------------------
     async def leaderboard(self, ctx: CommandContext, args: list[str]) -> Reply:
-        post = bool(args) and args[0].lower() == "post"
+        post = bool(args) and (args[0].lower() == "post" or args[0].lower().startswith("post:"))
+        click = args[0].partition(":")[2] if post else ""  # the button's own token, for one post per click
         if post:
             args = args[1:]
         parsed = _board_args(args)
@@ -101,18 +103,22 @@ class LeaderboardWords:
         if here and not ctx.channel:
             return Notice(text="`here` means this channel's drills; ask in a channel.", level="warning")
         if post:
-            return await self._post(ctx, scope, period, season_name)
+            return await self._post(ctx, scope, period, season_name, click=click)
         actions: tuple[Action, ...] = ()
         if ctx.channel and self.app.router.is_lead(ctx):
-            command = " ".join(["leaderboard", "post", period, *([shlex.quote(season_name)] if season_name else []),
-                                *(["here"] if here else [])])
+            # A token per rendered button: a double click, or a click retried by the platform, posts once.
+            command = " ".join([f"leaderboard post:{secrets.token_urlsafe(6)}", period,
+                                *([shlex.quote(season_name)] if season_name else []), *(["here"] if here else [])])
             actions = (Action(label="Post to channel", command=command, style="primary"),)
         return await _guard(Leaderboards(self.app).board(scope, period, season_name=season_name, viewer=member.key,
                                                          actions=actions))
 
-    async def _post(self, ctx: CommandContext, scope: Scope, period: str, season_name: str | None) -> Reply:
+    async def _post(self, ctx: CommandContext, scope: Scope, period: str, season_name: str | None, *,
+                    click: str = "") -> Reply:
         if not self.app.router.is_lead(ctx):
             return Notice(text=LEAD_ONLY.format(what="post the leaderboard to the channel"), level="warning")
+        if click and not await self.app.router.first_time(ctx.member.platform, f"board-post:{ctx.member.space}:{click}"):
+            return Notice(text="This board was already posted to the channel from that button; nothing more was sent.")
         adapter = self.app.adapters.get(ctx.member.platform)
         if adapter is None or not ctx.channel:
             return Notice(text="Posting needs a channel on a connected platform; here I can only show the board to you.",

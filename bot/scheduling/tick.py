@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from bot.store.schedules import ScheduleStore
 
 log = logging.getLogger(__name__)
+# Inbound keys older than this can repeat nothing: Slack retries within minutes and the signature
+# check refuses a request older than five.
+INBOUND_KEPT = timedelta(hours=1)
 
 
 @dataclass
@@ -87,6 +90,7 @@ class Ticker:
                 if served:
                     report.review_batches = await self.reviews.run(now, platforms=served, stop=self.stopping)
                 drained = await self.outbox.drain(budget=self.send_budget, stop=self.stopping)
+                await self.app.store.prune_inbound(before=now - INBOUND_KEPT)
             except StoreBusy as exc:
                 # Another process holds the write lock; everything done so far is committed and
                 # the next tick carries on from there.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 from bot.commands import CommandContext
 from bot.leaderboard.service import weekly_board
 from bot.messages import Notice, Reply, Table
@@ -48,7 +51,8 @@ async def test_members_see_the_board_privately_leads_get_a_post_button(app, kit:
     assert isinstance(mine, Table) and mine.actions == () and mine.title.startswith("Leaderboard · This week")
     assert mine.rows[0][1] == "bo (you)" and mine.image is not None
     lead = await app.router.handle(LEAD, "leaderboard month here")
-    assert [(a.label, a.command) for a in lead.actions] == [("Post to channel", "leaderboard post month here")]
+    [action] = lead.actions
+    assert action.label == "Post to channel" and re.fullmatch(r"leaderboard post:[A-Za-z0-9_-]{8} month here", action.command)
     assert "You have no counted answers" in lead.footer
 
 
@@ -109,3 +113,15 @@ async def test_the_catch_up_service_folds_answers_at_start(app, kit: Kit) -> Non
     async with app.store.db.reading() as conn:
         assert await pending(conn) == 0
     await service.stop()
+
+
+async def test_a_double_click_on_post_to_channel_posts_once(app, kit: Kit) -> None:  # type: ignore[no-untyped-def]
+    await kit.drill_once(BO, "junior-1")
+    adapter = RecordingAdapter()
+    app.adapters["slack"] = adapter
+    [button] = (await app.router.handle(LEAD, "leaderboard week")).actions
+    first, second = await asyncio.gather(app.router.handle(LEAD, button.command), app.router.handle(LEAD, button.command))
+    assert len(adapter.sent) == 1
+    assert sorted(r.text.split(" ")[0] for r in (first, second)) == ["Posted", "This"]  # one posts, one is told
+    [again] = (await app.router.handle(LEAD, "leaderboard week")).actions  # a new button posts again
+    assert (await app.router.handle(LEAD, again.command)).text.startswith("Posted") and len(adapter.sent) == 2

@@ -296,3 +296,19 @@ async def test_an_unsigned_request_with_a_garbage_timestamp_gets_401(slack_http)
         response = await slack_http.session.post("/slack/events", data=body, headers={
             "content-type": ctype, "x-slack-request-timestamp": stamp, "x-slack-signature": "v0=00"})
         assert response.status == 401, stamp
+
+
+async def test_a_replayed_click_on_another_worker_is_acted_on_once(slack_http, fake_slack, app, slack):  # type: ignore[no-untyped-def]
+    """Two workers share the database, not their memory: the second sees the first's key there."""
+    card = await drill_card(slack_http, fake_slack)
+    button = P.answer_buttons(card["blocks"])[0]
+    body, ctype = P.interactive(P.button_click(button["action_id"], button["value"],
+                                               response_url=fake_slack.response_url("click")))
+    assert (await slack_http.post(body, ctype)).status == 200
+    await fake_slack.wait_for("response_url", 2)
+    from adapters.slack_adapter.listeners import RecentKeys
+
+    slack.listeners.recent = RecentKeys()  # forget in memory, as a restarted or another worker would
+    assert (await slack_http.post(body, ctype)).status == 200
+    assert len(fake_slack.of("response_url")) == 2  # no second private reply
+    assert len(await answers(app)) == 1

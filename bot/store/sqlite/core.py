@@ -162,6 +162,20 @@ class SqliteStore:
             await conn.execute("UPDATE deliveries SET message_ref = ? WHERE id = ?", (ref, delivery_id))
         self._deliveries.pop(delivery_id, None)
 
+    # -- inbound keys ------------------------------------------------------------------------
+    async def claim_inbound(self, platform: str, key: str, *, now: datetime) -> bool:
+        """True for the first claim of (platform, key) by any process; False for every repeat."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO inbound_keys (platform, key, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (platform, key, iso(now)))
+            return cur.rowcount == 1
+
+    async def prune_inbound(self, *, before: datetime) -> int:
+        async with self.db.transaction() as conn:
+            cur = await conn.execute("DELETE FROM inbound_keys WHERE seen_at < ?", (iso(before),))
+            return cur.rowcount
+
     # -- answers ---------------------------------------------------------------------------
     async def record_answer(self, record: AnswerRecord, review: ReviewFn, *,
                             derive: Callable[[RecordResult], T] = same) -> T:  # type: ignore[assignment]
