@@ -88,7 +88,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     async def body(app):  # type: ignore[no-untyped-def]
         from bot.leaderboard import export
 
-        out = args.out.open("w", newline="", encoding="utf-8") if args.out else sys.stdout
+        # --out writes a temporary file and renames it at the end: a failure midway leaves no
+        # half a file that looks like an export, and never overwrites a good one.
+        partial = args.out.with_name(f".{args.out.name}.partial") if args.out else None
+        out = partial.open("w", newline="", encoding="utf-8") if partial else sys.stdout
         try:
             writer = _SafeWriter(csv.writer(out))
             if args.what == "answers":
@@ -99,10 +102,14 @@ def cmd_export(args: argparse.Namespace) -> int:
                 writer.writerow(columns)
                 writer.writerows(rows)
                 count = len(rows)
-        finally:
-            if args.out:
+        except BaseException:
+            if partial:
                 out.close()
-        if args.out:
+                partial.unlink(missing_ok=True)
+            raise
+        if partial:
+            out.close()
+            partial.replace(args.out)
             print(f"wrote {count} {args.what} to {args.out}", file=sys.stderr)
         return 0
 
@@ -131,13 +138,24 @@ class _SafeWriter:
             self.writerow(row)
 
 
+async def _chain(first, rest):  # type: ignore[no-untyped-def]
+    if first is not None:
+        yield first
+    async for row in rest:
+        yield row
+
+
 async def _write_answers(app, writer) -> int:  # type: ignore[no-untyped-def]
     from bot.leaderboard import export
 
-    writer.writerow(EXPORT_COLUMNS)
     shown = await export.privacy(app)  # opted-out members: a stable pseudonym, no name
+    rows = app.store.export_answers()
+    # The first row is read before the header is written: a database that fails does so before
+    # any output, so stdout never holds a header and then an error.
+    first = await anext(rows, None)
+    writer.writerow(EXPORT_COLUMNS)
     count = 0
-    async for row in app.store.export_answers():
+    async for row in _chain(first, rows):
         drill = app.library.get(row.drill_id)
         option = drill.options[row.option_index] if drill and row.option_index < len(drill.options) else None
         writer.writerow([

@@ -153,3 +153,23 @@ def test_json_output_is_the_table_keyed_by_column(seeded, capsys, command) -> No
     assert all(list(row) == data["columns"] for row in data["rows"])
     if command[0] == "leaderboard":
         assert {row[data["columns"][1]] for row in data["rows"]} >= {"ana", "bo"}
+
+
+@pytest.mark.parametrize("to_file", [False, True])
+def test_an_export_that_fails_prints_no_header_and_leaves_no_file(seeded, capsys, monkeypatch, tmp_path, to_file) -> None:  # type: ignore[no-untyped-def]
+    from bot.store import StoreError
+    from bot.store.sqlite.core import SqliteStore
+
+    def broken(self):  # type: ignore[no-untyped-def]
+        async def rows():  # type: ignore[no-untyped-def]
+            raise StoreError("saga.db: disk I/O error")
+            yield  # pragma: no cover
+        return rows()
+
+    out = tmp_path / "answers.csv"
+    out.write_text("yesterday's good export\n")
+    monkeypatch.setattr(SqliteStore, "export_answers", broken)
+    assert main(["export", *(["--out", str(out)] if to_file else [])]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "disk I/O error" in captured.err
+    assert out.read_text() == "yesterday's good export\n" and sorted(p.name for p in tmp_path.iterdir() if "answers" in p.name) == ["answers.csv"]
