@@ -65,3 +65,15 @@ def test_verbose_shows_our_debug_lines_not_the_libraries(log_to) -> None:  # typ
 def test_a_broken_library_format_string_still_logs() -> None:
     record = logging.LogRecord("lib", logging.INFO, __file__, 1, "bad %d format", ("x",), None)
     assert SafeRecords().filter(record) and record.getMessage() == "bad %d format"
+
+
+def test_every_cli_command_logs_through_the_safe_handlers(capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.cli import main
+
+    assert main(["drills", "list"]) == 0
+    ours = [h for h in logging.getLogger().handlers if any(isinstance(f, SafeRecords) for f in h.filters)]
+    assert len(ours) == 1 and ours[0].level == logging.NOTSET
+    logging.getLogger("slack_sdk").warning("opened https://hooks.slack.com/actions/T1/2/LEAKED")
+    assert "LEAKED" not in capsys.readouterr().err
+    for handler in ours:
+        logging.getLogger().removeHandler(handler)

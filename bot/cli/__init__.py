@@ -65,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rest, verbose = _verbose_anywhere(list(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(rest)
     args.verbose = args.verbose or verbose
+    # Every command logs through the safe handlers (warnings, unless it sets up more itself), so no
+    # library line reaches the terminal with a credential or a raw newline in it.
+    setup_logging(args.verbose, "WARNING")
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:

@@ -32,6 +32,7 @@ _SECRETS = [
     # Slack tokens (bot, user, app-level) wherever an SDK echoes them.
     (re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+"), r"\1-" + REDACTED),
 ]
+_installed: list[logging.Handler] = []  # this process's handlers, replaced by the next setup
 _BOLT_SIGNATURE = re.compile(r"^Invalid request signature detected \(signature: (?P<sig>.*?), timestamp: (?P<ts>.*?), body: (?P<body>.*)\)$",
                              re.DOTALL)
 
@@ -89,6 +90,10 @@ def setup_logging(verbose: bool, level: str | None = None, *, log_file: Path | N
         handler.addFilter(SafeRecords())
         handler.setFormatter(formatter)
     root = logging.getLogger()
+    for handler in _installed:  # a command that sets up its own logging replaces main()'s default
+        root.removeHandler(handler)
+        handler.close()
+    _installed[:] = handlers
     for handler in handlers:
         root.addHandler(handler)
     root.setLevel(chosen)
