@@ -181,6 +181,8 @@ class SlackListeners:
         # The body may hold response URLs and user text: log its kind, never its content.
         kind = body.get("type") or ("slash_command" if "command" in body else "unknown") if isinstance(body, dict) else "unknown"
         log.error("Slack %s request failed: %s", kind, type(error).__name__)
+        # The traceback is for -v; it names code, not the request (whose body is never logged).
+        log.debug("Slack %s request failure", kind, exc_info=(type(error), error, error.__traceback__))
 
     async def _safely(self, work: Awaitable[None], *, what: str) -> None:
         # After ack() a listener must not raise: Bolt would then drop the ack it already sent
@@ -189,3 +191,4 @@ class SlackListeners:
             await work
         except Exception as exc:
             log.error("Slack %s failed after the ack: %s: %s", what, type(exc).__name__, exc)
+            log.debug("Slack %s failure", what, exc_info=True)  # for -v: code, never the request

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -312,3 +313,31 @@ async def test_a_replayed_click_on_another_worker_is_acted_on_once(slack_http, f
     assert (await slack_http.post(body, ctype)).status == 200
     assert len(fake_slack.of("response_url")) == 2  # no second private reply
     assert len(await answers(app)) == 1
+
+
+async def test_a_failed_request_logs_its_traceback_at_debug_but_never_the_body(slack_http, fake_slack, slack, caplog,
+                                                                              monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    async def broken(*_: object) -> None:
+        raise RuntimeError("the Web API client changed")
+
+    monkeypatch.setattr(slack.sender, "reply_privately", broken)
+    body, ctype = P.form(P.slash_command("help", response_url=fake_slack.response_url("SECRET-BODY")))
+    seen = asyncio.Event()
+
+    class Waiter(logging.Handler):  # the listener runs after the ack: await its log line, no sleeping
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.exc_info:
+                seen.set()
+
+    listeners_log = logging.getLogger("adapters.slack_adapter.listeners")
+    waiter = Waiter()
+    listeners_log.addHandler(waiter)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="adapters.slack_adapter.listeners"):
+            assert (await slack_http.post(body, ctype)).status == 200
+            await asyncio.wait_for(seen.wait(), 5)
+    finally:
+        listeners_log.removeHandler(waiter)
+    [failure] = [r for r in caplog.records if r.name == "adapters.slack_adapter.listeners" and r.exc_info]
+    assert failure.levelno == logging.DEBUG and "RuntimeError" in caplog.text
+    assert all("SECRET-BODY" not in r.getMessage() for r in caplog.records if r.name.startswith("adapters"))
