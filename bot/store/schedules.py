@@ -72,7 +72,7 @@ class ScheduleStore(Protocol):
     async def unfinished_claims(self) -> int:
         """Runs and review batches claimed but not yet written to the outbox."""
 
-    async def release_claims(self, *, owner: str, now: datetime) -> None:
+    async def release_claims(self, *, owner: str, now: datetime) -> dict[str, int]:
         """A clean stop: hand back claimed runs and batches at once instead of after the lease."""
 
     async def claim_outbox(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -42,7 +44,7 @@ async def test_jobs_are_rebuilt_from_sqlite_at_start_and_follow_changes(app, ser
     assert service.scheduler is None
 
 
-async def test_stop_hands_back_claims_so_a_restart_does_not_wait_for_the_lease(app, service, clock) -> None:
+async def test_stop_hands_back_claims_so_a_restart_does_not_wait_for_the_lease(app, service, clock, caplog) -> None:
     schedule = await add_schedule(service)
     now = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
     clock.set(now)
@@ -50,7 +52,10 @@ async def test_stop_hands_back_claims_so_a_restart_does_not_wait_for_the_lease(a
     held = await service.ticker.store.claim_outbox(platforms={"slack"}, owner=service.ticker.owner,
                                                    lease_until=now.replace(hour=9), now=now, limit=5)
     assert len(held) == 1
-    await service.stop()
+    with caplog.at_level(logging.INFO, logger="bot.scheduling.tick"):
+        await service.stop()
+    assert ("scheduler stopped: handed back 0 daily run(s), 0 review batch(es) and 1 unsent message(s)"
+            in caplog.text), caplog.text
     again = await service.ticker.store.claim_outbox(platforms={"slack"}, owner="next", lease_until=now.replace(hour=9),
                                                     now=now, limit=5)
     assert [r.id for r in again] == [held[0].id]

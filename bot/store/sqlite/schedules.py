@@ -237,14 +237,20 @@ class SqliteScheduleStore(OutboxQueries, ReviewQueries):
             row = await cur.fetchone()
         return int(row[0])
 
-    async def release_claims(self, *, owner: str, now: datetime) -> None:
-        """A clean stop: hand back claimed runs and batches at once instead of after the lease."""
+    async def release_claims(self, *, owner: str, now: datetime) -> dict[str, int]:
+        """A clean stop: hand back claimed runs and batches at once instead of after the lease.
+
+        Returns what was handed back, by kind (daily runs, review batches, unsent messages)."""
+        handed: dict[str, int] = {}
         async with self.db.transaction() as conn:
             for table in ("daily_runs", "review_batches"):
-                await conn.execute(f"UPDATE {table} SET lease_until = ? WHERE owner = ? AND status = 'claimed'",
-                                   (iso(now), owner))
-            await conn.execute(
+                cur = await conn.execute(f"UPDATE {table} SET lease_until = ? WHERE owner = ? AND status = 'claimed'",
+                                         (iso(now), owner))
+                handed[table] = cur.rowcount
+            cur = await conn.execute(
                 "UPDATE outbox SET owner = NULL, lease_until = NULL WHERE owner = ? AND status = 'pending'", (owner,))
+            handed["messages"] = cur.rowcount
+        return handed
 
 
 def _schedule_id() -> str:
