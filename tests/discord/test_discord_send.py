@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.discord_adapter.adapter import RequestPacer
+from adapters.discord_adapter.sender import RequestPacer
 from bot.messages import MemberRef
 from bot.ports import SendFailed, SentRef, Target
 from tests.discord.steps import answers, interact, text_of
