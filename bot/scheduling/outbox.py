@@ -114,9 +114,8 @@ class OutboxSender:
             await self._failed(row, exc, result)
             return
         # Marked sent before anything else: this is the window where a kill leaves one duplicate.
+        # The reference is stored once, on this row: the reveal finds its thread here.
         await self.store.finish_outbox(row, "sent", now=clock.now(), message_ref=str(ref))
-        if row.kind in ("channel", "review") and row.delivery_id:
-            await self.app.store.set_message_ref(row.delivery_id, str(ref))
         result.sent += 1
 
     async def _failed(self, row: OutboxRow, exc: Exception, result: DrainResult) -> None:

@@ -265,11 +265,13 @@ async def test_a_failed_send_is_retried_later_and_a_permanent_failure_is_not(ser
     assert calls.count("C2") == 1
 
 
-async def test_the_post_records_its_message_ref_on_the_delivery(app, service, clock, slack) -> None:
+async def test_the_posts_message_ref_is_stored_once_on_its_outbox_row(app, service, clock, slack) -> None:
     await add_schedule(service)
     await tick_at(service, clock, MON.replace(hour=8, minute=30))
     [post] = slack.of_kind("channel")
+    [(_, row)] = await service.ticker.store.runs_to_reveal(MON.replace(hour=17))
+    assert row is not None and row.status == "sent" and SentRef.parse(row.message_ref) == post.ref
     delivery = await app.store.get_delivery(post.reply.delivery_id)
-    assert SentRef.parse(delivery.message_ref) == post.ref
+    assert delivery.message_ref is None  # one fact, one place: not copied onto the delivery
     assert delivery.kind == "channel" and delivery.channel == "C1"
     assert delivery.closes_at == MON.replace(hour=16, minute=30)

@@ -133,7 +133,8 @@ class SqliteStore:
 
     async def get_delivery(self, delivery_id: str) -> Delivery | None:
         # Drill, member and option order never change after creation, so a cached copy is
-        # safe for grading; closed_at and message_ref are re-read where they matter.
+        # safe for grading; closed_at is re-read where it matters. (A sent message's reference
+        # lives on its outbox row; deliveries.message_ref is kept only for older databases.)
         cached = self._deliveries.get(delivery_id)
         if cached is not None:
             return cached
@@ -156,11 +157,6 @@ class SqliteStore:
             changed = cur.rowcount == 1
         self._deliveries.pop(delivery_id, None)
         return changed
-
-    async def set_message_ref(self, delivery_id: str, ref: str) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute("UPDATE deliveries SET message_ref = ? WHERE id = ?", (ref, delivery_id))
-        self._deliveries.pop(delivery_id, None)
 
     # -- inbound keys ------------------------------------------------------------------------
     async def claim_inbound(self, platform: str, key: str, *, now: datetime) -> bool:
