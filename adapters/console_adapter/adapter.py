@@ -1,18 +1,18 @@
-"""The console adapter: drill in a terminal, or scripted through piped stdin, on the same engine."""
+"""The console adapter's lifecycle and loop: drill in a terminal, or scripted through piped stdin."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sys
-import threading
 from typing import IO, TYPE_CHECKING
 
 from rich.console import Console
 
-from adapters.console_adapter.render import render
+from adapters.console_adapter.reader import StdinLines
+from adapters.console_adapter.screen import Screen
 from bot.content.models import LETTERS
-from bot.messages import CommandContext, DrillCard, MemberRef, Notice, Reply
+from bot.messages import CommandContext, DrillCard, MemberRef, Reply
 from bot.ports import SentRef, Target
 
 if TYPE_CHECKING:
@@ -40,49 +40,34 @@ class ConsoleAdapter:
         self.member = MemberRef(platform="console", space="local", user_id=name, display_name=name, tz=settings.tz)
         self.stdin = stdin or sys.stdin
         self.console = Console(file=stdout) if stdout else Console()
-        self.current: DrillCard | None = None
+        self.screen = Screen(self.console)
         self._stopped = asyncio.Event()
+
+    @property
+    def current(self) -> DrillCard | None:
+        """The card on screen, which a typed letter answers."""
+        return self.screen.current
 
     async def connect(self) -> None:
         loaded = f" {self.drill_count} drills loaded." if self.drill_count is not None else ""
         self.console.print(f"[bold]Saga Drills[/bold] — signed in as {self.member.display_name}.{loaded}")
         self.console.print(HELP, style="dim")
 
-    def _start_reader(self) -> None:
-        # A daemon thread, not asyncio.to_thread: a blocked readline must not keep the
-        # process alive after Ctrl-C or SIGTERM.
-        loop = asyncio.get_running_loop()
-
-        def pump() -> None:
-            while True:
-                line = self.stdin.readline()
-                try:
-                    loop.call_soon_threadsafe(self._lines.put_nowait, line)
-                except RuntimeError:  # the loop has closed: the bot is shutting down
-                    return
-                if not line:
-                    return
-
-        threading.Thread(target=pump, name="console-stdin", daemon=True).start()
-
     async def listen(self) -> None:
-        self._lines: asyncio.Queue[str] = asyncio.Queue()
-        self._start_reader()
+        lines = StdinLines(self.stdin)
+        lines.start()
         await self._show(await self.bot.command(self._ctx(), "next"))
         while not self._stopped.is_set():
             self.console.print("› ", end="", style="bold")
-            line = await self._lines.get()
+            line = await lines.next()
             if not line:  # EOF: piped input is used up
                 self.console.print()
                 break
-            if not self.isatty():
+            if not lines.isatty():
                 self.console.print(line.rstrip("\n"), style="dim")
             if await self.handle_line(line.strip()) is False:
                 break
         self.console.print("Bye — see you at the next drill.")
-
-    def isatty(self) -> bool:
-        return bool(getattr(self.stdin, "isatty", lambda: False)())
 
     async def handle_line(self, line: str) -> bool:
         """Act on one line of input; False means the member wants to leave."""
@@ -110,11 +95,7 @@ class ConsoleAdapter:
         await self._show(reply)
 
     async def _show(self, reply: Reply) -> None:
-        if isinstance(reply, DrillCard):
-            self.current = reply
-        self.console.print(render(reply))
-        if isinstance(reply, Notice) and any(a.command == "next" for a in reply.actions) and reply.level != "info":
-            self.current = None
+        self.screen.show(reply)
 
     def _ctx(self) -> CommandContext:
         # The person at the terminal runs the bot, so the console is trusted as a lead.
@@ -122,8 +103,7 @@ class ConsoleAdapter:
 
     async def send(self, target: Target, reply: Reply) -> SentRef:
         """Scheduled posts and reveals addressed to the console print here."""
-        await self._show(reply)
-        return SentRef(platform="console", channel=target.channel or target.user_id or "local", message_id=str(id(reply)))
+        return self.screen.send(target, reply)
 
     async def disconnect(self) -> None:
         self._stopped.set()
