@@ -59,7 +59,7 @@ def _folders(paths: list[Path]) -> list[Path]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from adapters import payload_renderers
-    from bot.content import snippets, standard
+    from bot.content import snippets
     from bot.content.checks import check_library
     from bot.content.loader import builtin_pack, load_library
 
@@ -70,14 +70,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     beside = [f for f in _folders([]) if f.resolve() not in {p.resolve() for p in folders}] if args.paths else []
     lib = load_library([*beside, *folders], strict=False, vocabulary=[builtin_pack()])
     roots = [f.resolve() for f in folders]
-    own = [d for d in lib.drills.values() if any(Path(lib.paths[d.id]).resolve().is_relative_to(r) for r in roots)]
+    own = [d for d in lib.drills.values() if _under(lib.paths[d.id], roots)]
     missing = snippets.missing_parsers({d.snippet.language for d in own})
-    problems = sorted(_within(folders, [*lib.problems, *check_library(lib, renderers=payload_renderers(), packs=folders)]),
-                      key=lambda p: (p.path, p.line))
+    found = [*lib.problems, *check_library(lib, renderers=payload_renderers(), packs=folders)]
+    problems = sorted((p for p in found if _under(p.path, roots)), key=lambda p: (p.path, p.line))
     for problem in problems:
         print(problem)
     if not args.quiet:
-        _print_cue_report(lib, folders)
+        _print_cue_report(lib, folders, roots)
     if missing:
         print(f"note: {', '.join(missing)} snippets were not parsed: install the parsers with "
               f"`pip install 'saga-drills[check]'` ({snippets.PARSER_PACKAGES})", file=sys.stderr)
@@ -93,19 +93,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _within(folders: list[Path], problems: list) -> list:  # type: ignore[type-arg]
-    roots = [f.resolve() for f in folders]
-    return [p for p in problems if any(Path(p.path).resolve().is_relative_to(r) for r in roots)]
+def _under(path: str | Path, roots: list[Path]) -> bool:
+    """Whether `path` lies in one of the folders being checked (not in a pack loaded beside them)."""
+    return any(Path(path).resolve().is_relative_to(r) for r in roots)
 
 
-def _print_cue_report(lib, folders: list[Path]) -> None:  # type: ignore[no-untyped-def]
+def _print_cue_report(lib, folders: list[Path], roots: list[Path]) -> None:  # type: ignore[no-untyped-def]
     """Per pack: how many keys each blind cue would pick, against guessing; the key's length ranks."""
     from bot.content import standard
     from bot.content.checks import pack_drills
 
-    roots = {f.resolve() for f in folders}
     for folder, drills in pack_drills(lib, folders).items():
-        if not any(folder.is_relative_to(r) for r in roots):
+        if not _under(folder, roots):
             continue
         ranks = standard.key_length_ranks(drills)
         names = {1: "longest", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th"}
