@@ -33,8 +33,6 @@ _SECRETS = [
     (re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+"), r"\1-" + REDACTED),
 ]
 _installed: list[logging.Handler] = []  # this process's handlers, replaced by the next setup
-_BOLT_SIGNATURE = re.compile(r"^Invalid request signature detected \(signature: (?P<sig>.*?), timestamp: (?P<ts>.*?), body: (?P<body>.*)\)$",
-                             re.DOTALL)
 
 
 def redact(text: str) -> str:
@@ -59,12 +57,6 @@ class SafeRecords(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken %-format from a library: keep the raw template
             message = str(record.msg)
-        if (bolt := _BOLT_SIGNATURE.match(message)) is not None:
-            # slack-bolt logs the whole body of every request whose signature fails, at INFO: an
-            # unauthenticated client could flood the log, and a real request's body holds its
-            # response_url. One bounded line instead: what failed, how big, when it claimed to be.
-            message = (f"rejected a request with an invalid or stale signature ({len(bolt['body'])} bytes, "
-                       f"timestamp {bolt['ts'][:20]!r})")
         record.msg, record.args = one_line(redact(message)), None
         return True
 

@@ -253,9 +253,6 @@ async def test_a_busy_store_is_a_private_notice_in_the_words_every_platform_uses
 
 async def test_rejected_requests_log_one_bounded_line_each_without_the_body(slack_http, log_to) -> None:  # type: ignore[no-untyped-def]
     path = log_to()
-    # Bolt copies the root level into its loggers when the app is built; in `run` that is after
-    # logging is set up (INFO), in this test process before it: set what production has.
-    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.INFO)
     body, ctype = P.form(P.slash_command("", response_url="https://hooks.slack.com/commands/T0/1/SECRET-RESPONSE-URL"))
     huge = body + "&pad=" + "x" * 1_000_000
     forged = body + "&text=%0A2026-12-01 09:00:00,000 INFO bot.runtime: forged line"
