@@ -266,13 +266,15 @@ def cmd_list(args: argparse.Namespace) -> int:
             "active": len([d for d in drills if not d.retracted]),
             "by_tier": dict(Counter(d.tier.value for d in drills)),
             "by_language": dict(Counter(d.snippet.language for d in drills)),
-            "drills": [{"id": d.id, "title": d.title, "tier": d.tier.value, "language": d.snippet.language,
+            "families": len(lib.variants_by_family()),
+            "by_family": {family: [d.id for d in variants] for family, variants in sorted(lib.variants_by_family().items())},
+            "drills": [{"id": d.id, "title": d.title, "tier": d.tier.value, "family": d.family_id, "language": d.snippet.language,
                         "topics": list(d.topics), "minutes": d.minutes, "next": d.next, "retracted": d.retracted,
                         "path": lib.paths[d.id]} for d in drills],
         }, indent=2))
         return 0
     for d in drills:
         flag = "  (retracted)" if d.retracted else ""
-        print(f"{d.tier.value:<7} {d.snippet.language:<10} {d.id:<45} {d.title}{flag}")
-    print(f"{len(drills)} drills", file=sys.stderr)
+        print(f"{d.tier.value:<7} {d.snippet.language:<10} {d.id:<45} {d.family_id:<40} {d.title}{flag}")
+    print(f"{len(drills)} drills in {len(lib.variants_by_family())} families", file=sys.stderr)
     return 0

@@ -14,13 +14,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bot.content.models import SLUG, Drill, Misconception, Tier
+from bot.content.models import SLUG, Drill, Family, Misconception, Tier
 
 log = logging.getLogger(__name__)
 
 MISCONCEPTIONS_FILE = "misconceptions.yaml"
 TOPICS_FILE = "topics.yaml"
-VOCABULARY_FILES = (MISCONCEPTIONS_FILE, TOPICS_FILE)
+FAMILIES_FILE = "families.yaml"
+VOCABULARY_FILES = (MISCONCEPTIONS_FILE, TOPICS_FILE, FAMILIES_FILE)
 # libyaml is ~10x faster than the pure-Python parser; 1,000 drills must load in < 1 s.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -60,8 +61,10 @@ class Library:
     misconceptions: dict[str, Misconception] = field(default_factory=dict)
     renamed: dict[str, str] = field(default_factory=dict)  # folded misconception tag -> its new tag
     topics: dict[str, str] = field(default_factory=dict)  # topic slug -> description
+    families: dict[str, Family] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     _totals: dict[Tier, int] | None = field(default=None, repr=False)
+    _variants: dict[str, tuple[Drill, ...]] | None = field(default=None, repr=False)
     generation: int = 0  # bumped by every change to what is active, so caches know to recompute
     nodes: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -81,15 +84,40 @@ class Library:
         return by_tier
 
     def tier_totals(self) -> dict[Tier, int]:
-        """Active drills per tier, cached: every feedback needs it (mastery's denominator)."""
+        """Active families per tier, cached: every feedback needs it (mastery's denominator).
+
+        Mastery counts families held, so a tier's total is its families with an active variant.
+        """
         if self._totals is None:
-            self._totals = {tier: len(drills) for tier, drills in self.active_by_tier().items()}
+            totals = {tier: 0 for tier in Tier}
+            for variants in self.variants_by_family().values():
+                totals[variants[0].tier] += 1
+            self._totals = totals
         return self._totals
+
+    def variants_by_family(self) -> dict[str, tuple[Drill, ...]]:
+        """Active drills grouped by family id, each group in id order; cached like the totals."""
+        if self._variants is None:
+            grouped: dict[str, list[Drill]] = {}
+            for drill in self.active:
+                grouped.setdefault(drill.family_id, []).append(drill)
+            self._variants = {family: tuple(drills) for family, drills in grouped.items()}
+        return self._variants
+
+    def variants(self, family_id: str) -> tuple[Drill, ...]:
+        """The active drills of one family (empty when it has none)."""
+        return self.variants_by_family().get(family_id, ())
+
+    def family_of(self, drill_id: str) -> str:
+        """The family a drill id belongs to; an unknown id is a family of its own."""
+        drill = self.drills.get(drill_id)
+        return drill.family_id if drill is not None else drill_id
 
     def retract(self, drill_id: str, reason: str) -> None:
         """Mark a drill retracted in memory (as its file would say); its answers stay in the store."""
         self.drills[drill_id] = self.drills[drill_id].model_copy(update={"retracted": True, "retracted_reason": reason})
         self._totals = None
+        self._variants = None
         self.generation += 1
 
     def get(self, drill_id: str) -> Drill | None:
@@ -189,6 +217,20 @@ def _load_vocabulary(folder: Path, lib: Library, problems: list[Problem]) -> Non
                 lib.misconceptions[str(tag)] = Misconception(tag=str(tag), description=str(value or ""))
             except ValidationError as exc:
                 problems.append(Problem(str(path), _key_line(node, tag), str(tag), _format_error(exc.errors()[0])))
+    for path in sorted(folder.rglob(FAMILIES_FILE)):
+        if (parsed := _vocabulary_file(path, problems)) is None:
+            continue
+        node, data = parsed
+        for family_id, value in data.items():
+            line = _key_line(node, family_id)
+            if not isinstance(value, dict):
+                problems.append(Problem(str(path), line, str(family_id), "a family is a mapping with title, tier and targets"))
+                continue
+            try:
+                lib.families[str(family_id)] = Family(id=str(family_id), **value)
+            except (ValidationError, TypeError) as exc:
+                errors = exc.errors() if isinstance(exc, ValidationError) else [{"loc": (), "msg": str(exc), "type": "type"}]
+                problems.extend(Problem(str(path), line, str(family_id), _format_error(err)) for err in errors)
     for path in sorted(folder.rglob(TOPICS_FILE)):
         if (parsed := _vocabulary_file(path, problems)) is None:
             continue
@@ -254,6 +296,7 @@ def _load_file(path: Path, lib: Library, nodes: dict[str, Any], problems: list[P
 
 
 def _cross_check(lib: Library, nodes: dict[str, Any], problems: list[Problem]) -> None:
+    _family_check(lib, nodes, problems)
     for drill in lib.drills.values():
         path, node = lib.paths[drill.id], nodes[drill.id]
         if drill.next and drill.next not in lib.drills:
@@ -278,6 +321,41 @@ def _cross_check(lib: Library, nodes: dict[str, Any], problems: list[Problem]) -
                 if topic not in lib.topics:
                     problems.append(Problem(path, _line_of(node, ["topics", i]), drill.id,
                                             f"topics: {topic!r} is not in {TOPICS_FILE}{_closest(topic, lib.topics)}", True))
+
+
+def _family_check(lib: Library, nodes: dict[str, Any], problems: list[Problem]) -> None:
+    """Every variant names a defined family and agrees with it on tier and target misconception.
+
+    A review deals a sibling in place of the drill missed, so a variant that sits on another tier
+    or tests another belief would move the member's card for the wrong reason: errors, not warnings.
+    """
+    for drill in lib.drills.values():
+        if drill.family is None:
+            continue
+        path, node = lib.paths[drill.id], nodes[drill.id]
+        family = lib.families.get(drill.family)
+        if family is None:
+            problems.append(Problem(path, _key_line(node, "family"), drill.id,
+                                    f"family: {drill.family!r} is not defined in {FAMILIES_FILE}{_closest(drill.family, lib.families)}"))
+            continue
+        if drill.tier is not family.tier:
+            problems.append(Problem(path, _key_line(node, "tier"), drill.id,
+                                    f"tier: {drill.tier.value}, but its family {family.id!r} is {family.tier.value}; variants share one tier"))
+        tags = {lib.renamed.get(o.misconception, o.misconception) for o in drill.options if o.misconception}
+        if lib.renamed.get(family.targets, family.targets) not in tags:
+            problems.append(Problem(path, _key_line(node, "family"), drill.id,
+                                    f"family: {family.id!r} targets {family.targets!r}, and no wrong option here carries that tag"))
+    for family in lib.families.values():
+        if family.targets not in lib.misconceptions and family.targets not in lib.renamed:
+            drill_id = next((d.id for d in lib.drills.values() if d.family == family.id), None)
+            if drill_id is not None:
+                problems.append(Problem(lib.paths[drill_id], _key_line(nodes[drill_id], "family"), drill_id,
+                                        f"family: {family.id!r} targets {family.targets!r}, which is not defined in {MISCONCEPTIONS_FILE}"))
+        active = [d for d in lib.drills.values() if d.family == family.id and not d.retracted]
+        if len(active) == 1:
+            drill = active[0]
+            problems.append(Problem(lib.paths[drill.id], _key_line(nodes[drill.id], "family"), drill.id,
+                                    f"family: {family.id!r} has one active variant; a review needs a sibling to deal", True))
 
 
 def _closest(word: str, known: Iterable[str]) -> str:

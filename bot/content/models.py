@@ -78,6 +78,7 @@ class Drill(_Strict):
     recap: str = Field(min_length=1)
     sources: tuple[Source, ...] = Field(min_length=1)
     next: str | None = Field(default=None, pattern=SLUG, description="Id of the drill that continues the climb.")
+    family: str | None = Field(default=None, pattern=SLUG, description="Concept family from families.yaml: one idea, several variants; a review deals a sibling. Without one, the drill is a family of its own.")
     retracted: bool = False
     retracted_reason: str | None = None
 
@@ -118,6 +119,11 @@ class Drill(_Strict):
             raise ValueError("next points at the drill itself")
         return self
 
+    @property
+    def family_id(self) -> str:
+        """The family the member's review card belongs to: the declared one, else the drill alone."""
+        return self.family or self.id
+
     @cached_property
     def best_index(self) -> int:
         # Cached: every answer's grading and feedback asks, and a loaded drill never changes.
@@ -127,3 +133,12 @@ class Drill(_Strict):
 class Misconception(_Strict):
     tag: str = Field(pattern=SLUG)
     description: str = Field(min_length=1)
+
+
+class Family(_Strict):
+    """One idea a member should hold: variants differ in language, framework and scenario only."""
+
+    id: str = Field(pattern=SLUG, max_length=60)
+    title: str = Field(min_length=1, max_length=120, description="The idea, for authors and the report; never shown on a card.")
+    tier: Tier
+    targets: str = Field(pattern=SLUG, description="The misconception every variant tests: each has a wrong option with this tag.")
