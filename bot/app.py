@@ -8,6 +8,7 @@ from typing import Any
 from bot.commands import CommandRouter
 from bot.content.loader import Library
 from bot.engine import Engine
+from bot.health.metrics import Metrics
 from bot.settings import Settings
 from bot.store.boards import BoardStore, SeasonStore
 from bot.store.schedules import ScheduleStore
@@ -31,6 +32,7 @@ class App:
     schedules: ScheduleStore
     boards: BoardStore
     seasons: SeasonStore
+    metrics: Metrics = field(default_factory=Metrics)
     services: list[Any] = field(default_factory=list)
     adapters: dict[str, Any] = field(default_factory=dict)
 

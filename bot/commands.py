@@ -10,7 +10,8 @@ from datetime import timedelta
 from typing import TypeVar
 
 from bot.engine import Engine
-from bot.messages import BUSY, FAILED, NEXT_ACTION, Action, CommandContext, MemberRef, Notice, Reply, counted
+from bot.health.metrics import Metrics
+from bot.messages import BUSY, FAILED, NEXT_ACTION, Action, CommandContext, Feedback, MemberRef, Notice, Reply, counted
 from bot.store import StoreBusy, StoreError
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class CommandRouter:
     commands: dict[str, Command] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     before_forget: list[Callable[[CommandContext], Awaitable[None]]] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
 
     def __post_init__(self) -> None:
         self.leads = frozenset(self.leads)
@@ -90,13 +92,19 @@ class CommandRouter:
     async def _guarded(self, work: Awaitable[T], *, what: str, platform: str) -> T | Notice:
         """The reply, or a private notice that says nothing was lost; never a stack trace in chat."""
         try:
-            return await work
+            reply = await work
         except StoreBusy:
             log.warning("database busy during a %s %s; nothing was written", platform, what)
+            self.metrics.interaction(platform, what, "busy")
             return BUSY
         except Exception:
             log.exception("%s %s failed", platform, what)
+            self.metrics.interaction(platform, what, "failed")
             return FAILED
+        self.metrics.interaction(platform, what, "notice" if isinstance(reply, Notice) else "ok")
+        if isinstance(reply, Feedback) and not reply.duplicate:
+            self.metrics.answers_recorded.labels(platform=platform).inc()
+        return reply
 
     # -- parsing -----------------------------------------------------------------------------
     async def handle(self, ctx: CommandContext, text: str) -> Reply:

@@ -100,3 +100,32 @@ class Bot(Protocol):
         """The space (team, server) a delivery belongs to, for an answer from a DM that cannot say.
 
         Returns "dm" when the delivery is unknown or from another platform."""
+
+
+class Check(BaseModel):
+    """One thing readiness depends on: the database, a platform connection, the scheduler."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+class Readiness(BaseModel):
+    """Whether this process can do its work now; `checks` says what is not."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ready: bool
+    checks: tuple[Check, ...] = ()
+
+
+class Health(Protocol):
+    """What the operator endpoints (/healthz, /readyz, /metrics) ask the core; none of these raise."""
+
+    async def readiness(self) -> Readiness:
+        """Database reachable, every platform connected, the scheduler ticking."""
+
+    async def metrics(self) -> tuple[bytes, str]:
+        """The Prometheus text exposition and its content type, gauges refreshed from the database."""

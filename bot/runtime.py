@@ -15,6 +15,8 @@ from bot.clock import Clock, SystemClock
 from bot.commands import CommandRouter
 from bot.content.loader import Library, LibraryError, builtin_pack, load_library
 from bot.engine import Engine, Rules
+from bot.health.metrics import Metrics
+from bot.health.status import HealthStatus
 from bot.leaderboard import chat as leaderboard_chat
 from bot.scheduling import chat as scheduling_chat
 from bot.settings import Settings
@@ -57,9 +59,10 @@ async def open_app(settings: Settings, *, clock: Clock | None = None, library: L
     rules = Rules(mastery=settings.mastery_threshold, orbit=settings.orbit_threshold,
                   hold=settings.hold_retrievability, default_tz=settings.tz)
     engine = Engine(store, library, clock=clock or SystemClock(), rules=rules)
+    metrics = Metrics()
     app = App(settings=settings, store=store, library=library, engine=engine,
-              router=CommandRouter(engine, leads=settings.leads), schedules=stores.schedules,
-              boards=stores.boards, seasons=stores.seasons)
+              router=CommandRouter(engine, leads=settings.leads, metrics=metrics), schedules=stores.schedules,
+              boards=stores.boards, seasons=stores.seasons, metrics=metrics)
     for install in FEATURES:
         service = install(app)
         if service is not None:
@@ -71,9 +74,16 @@ async def serve(app: App, adapter_names: Sequence[str]) -> int:
     """Connect every adapter, start services, listen until a signal or every listener ends."""
     from adapters import create_adapter
 
-    console = {"drill_count": len(app.library.active)}  # its greeting says how many drills are loaded
-    adapters = [create_adapter(name, app.settings, app.router, **(console if name == "console" else {}))
-                for name in adapter_names]
+    from adapters.health_adapter.adapter import HealthEndpoint
+
+    health = HealthStatus(app)
+    options: dict[str, dict[str, Any]] = {
+        "console": {"drill_count": len(app.library.active)},  # its greeting says how many drills are loaded
+        "slack": {"health": health},  # HTTP mode serves the operator routes beside /slack/events
+    }
+    adapters = [create_adapter(name, app.settings, app.router, **options.get(name, {})) for name in adapter_names]
+    endpoint = (HealthEndpoint(health, host=app.settings.http_host, port=app.settings.http_port)
+                if app.settings.http_port is not None else None)
     for adapter in adapters:
         app.adapters[adapter.name] = adapter
     stop = asyncio.Event()
@@ -83,6 +93,8 @@ async def serve(app: App, adapter_names: Sequence[str]) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     try:
+        if endpoint is not None:  # first: /healthz answers while the platforms connect, /readyz says not yet
+            await endpoint.start()
         for adapter in adapters:
             await adapter.connect()
             log.info("%s adapter connected", adapter.name)
@@ -103,6 +115,9 @@ async def serve(app: App, adapter_names: Sequence[str]) -> int:
             log.error("%s failed: %s", task.get_name(), task.exception())
         return 1 if failed else 0
     finally:
+        if endpoint is not None:
+            with contextlib.suppress(Exception):
+                await endpoint.stop()
         for service in reversed(app.services):
             with contextlib.suppress(Exception):
                 await service.stop()

@@ -43,11 +43,16 @@ class Settings(BaseSettings):
     board_on_demand_per_day: int = Field(default=3, ge=0, le=100, validation_alias="SAGA_DRILLS_BOARD_ON_DEMAND_PER_DAY")
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("SAGA_DRILLS_LOG_LEVEL", "LOG_LEVEL"))
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="SAGA_DRILLS_LOG_FORMAT")
+    # /healthz, /readyz and /metrics on a port of their own (Socket Mode, Discord, the console);
+    # in Slack HTTP mode they are also served beside /slack/events. Unset: no extra port.
+    http_port: int | None = Field(default=None, ge=0, le=65535, validation_alias="SAGA_DRILLS_HTTP_PORT")
+    http_host: str = Field(default="0.0.0.0", min_length=1, validation_alias="SAGA_DRILLS_HTTP_HOST")
 
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_http_port: int = Field(default=3000, ge=1, le=65535, validation_alias="SLACK_HTTP_PORT")
+    slack_http_host: str = Field(default="0.0.0.0", min_length=1, validation_alias="SLACK_HTTP_HOST")
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
 
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")

@@ -55,12 +55,14 @@ class DiscordAdapter:
         self.sender = DiscordSender(self.client, self.pacer, ready=self._ready)
         self.ready_timeout = ready_timeout
         self._gateway: asyncio.Task[None] | None = None
+        self._limits = _RateLimitCount()
 
     # -- the port ------------------------------------------------------------------------------
     async def connect(self) -> None:
         if not self._token:
             raise AdapterError(NO_TOKEN)
         self.routing.apply()
+        logging.getLogger("discord.http").addFilter(self._limits)
         try:
             await self.client.login(self._token)
         except discord.LoginFailure:
@@ -88,7 +90,23 @@ class DiscordAdapter:
             hint = " (the token was rejected)" if exc.code == 4004 else ""
             raise AdapterError(f"the Discord gateway closed the connection with code {exc.code}{hint}") from None
 
+    async def connected(self) -> bool:
+        """Serving: the gateway websocket is open (interactions arrive); send-only: logged in over REST.
+
+        Not is_ready(): discord.py sets that only after waiting out guild chunks, seconds after
+        interactions already flow, and clears it on no reconnect; the socket is what serves."""
+        if self.client.is_closed():
+            return False
+        ws = self.client.ws
+        return not self.serve or (ws is not None and ws.open)
+
+    @property
+    def rate_limited(self) -> int:
+        """429s discord.py met and waited out (it retries them itself and says so in its log)."""
+        return self._limits.seen
+
     async def disconnect(self) -> None:
+        logging.getLogger("discord.http").removeFilter(self._limits)
         if not self.client.is_closed():
             await self.client.close()
         if self._gateway is not None:
@@ -117,3 +135,17 @@ class DiscordAdapter:
             await asyncio.wait_for(self.client.wait_until_ready(), self.ready_timeout)
         except asyncio.TimeoutError:
             raise SendFailed(f"Discord's gateway was not ready within {self.ready_timeout:.0f} s", permanent=False) from None
+
+
+class _RateLimitCount(logging.Filter):
+    """Counts discord.py's "responded with 429" lines: its HTTP client handles 429s inside and
+    exposes no hook, and its log line is the one place each one shows (discord/http.py)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "responded with 429" in str(record.msg):
+            self.seen += 1
+        return True

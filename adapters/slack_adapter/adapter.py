@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.health_adapter.adapter import health_routes
 from adapters.slack_adapter.directory import SlackUserDirectory
 from adapters.slack_adapter.gate import request_gate
 from adapters.slack_adapter.listeners import SlackListeners
@@ -26,7 +27,7 @@ from bot.messages import Reply
 from bot.ports import AdapterError, SentRef, Target
 
 if TYPE_CHECKING:
-    from bot.ports import Bot
+    from bot.ports import Bot, Health
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class SlackAdapter:
     name = "slack"
 
     def __init__(self, settings: Settings, bot: Bot, *, client: AsyncWebClient | None = None, mode: str | None = None,
-                 http_host: str = "0.0.0.0", http_port: int | None = None, retry_interval: RetryIntervalCalculator | None = None,
+                 http_host: str | None = None, http_port: int | None = None, health: Health | None = None, retry_interval: RetryIntervalCalculator | None = None,
                  pacer: ChannelPacer | None = None, socket_timeout: float = 30.0,
                  monotonic: Callable[[], float] = time.monotonic, serve: bool = True) -> None:
         self.settings = settings
@@ -67,7 +68,8 @@ class SlackAdapter:
         self.retry_handlers = retry_handlers(interval=retry_interval)
         client.retry_handlers = [*self.retry_handlers]
         self.client = client
-        self.http_host = http_host
+        self.http_host = settings.slack_http_host if http_host is None else http_host
+        self.health = health  # HTTP mode serves /healthz, /readyz and /metrics beside /slack/events
         self.socket_timeout = socket_timeout
         self.http_port = settings.slack_http_port if http_port is None else http_port
         self.pacer = pacer or ChannelPacer()
@@ -110,6 +112,23 @@ class SlackAdapter:
     async def send(self, target: Target, reply: Reply) -> SentRef:
         """Post to a channel, into a thread (target.thread = the parent ts), or to a member's DMs."""
         return await self.sender.send(target, reply)
+
+    async def connected(self) -> bool:
+        """Socket Mode: the websocket is open and answering pings; HTTP mode: the port is served."""
+        if self._socket is not None:
+            socket_mode = self._socket.client
+            return bool(await socket_mode.is_connected())
+        return self._runner is not None or not self.serve
+
+    @property
+    def rate_limited(self) -> int:
+        """429s the Web API returned so far (the retry handler waits them out)."""
+        return sum(getattr(h, "seen", 0) for h in self.retry_handlers)
+
+    @property
+    def serves_health(self) -> bool:
+        """True once HTTP mode serves the operator routes on the Slack port."""
+        return self._runner is not None and self.health is not None
 
     async def disconnect(self) -> None:
         """Close the socket or the HTTP endpoint; safe to call twice."""
@@ -154,6 +173,8 @@ class SlackAdapter:
     async def _start_http(self) -> None:
         web_app = self.bolt.web_app(path=EVENTS_PATH, port=self.http_port)
         web_app.middlewares.append(request_gate(self._signing_secret, path=EVENTS_PATH))
+        if self.health is not None:
+            web_app.add_routes(health_routes(self.health))
         runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         try:

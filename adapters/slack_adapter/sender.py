@@ -47,11 +47,22 @@ class Caller:
     response_url: str | None
 
 
+class CountingRateLimitHandler(AsyncRateLimitErrorRetryHandler):
+    """slack-sdk's 429 handler (waits out Retry-After), counting every 429 for /metrics."""
+
+    seen = 0
+
+    async def can_retry_async(self, *, state: Any, request: Any, response: Any = None, error: Any = None) -> bool:
+        if response is not None and response.status_code == 429:
+            self.seen += 1
+        return await super().can_retry_async(state=state, request=request, response=response, error=error)
+
+
 def retry_handlers(*, interval: RetryIntervalCalculator | None = None) -> list[AsyncRetryHandler]:
     """slack-sdk's own handlers: 429 waits out Retry-After; dropped connections and 500/503 back off."""
     interval = interval or BackoffRetryIntervalCalculator(backoff_factor=0.5)  # 0.5 s, 1 s, plus jitter
     return [
-        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        CountingRateLimitHandler(max_retry_count=3),
         AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
         AsyncServerErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
     ]

@@ -117,6 +117,7 @@ class OutboxSender:
         # The reference is stored once, on this row: the reveal finds its thread here.
         await self.store.finish_outbox(row, "sent", now=clock.now(), message_ref=str(ref))
         result.sent += 1
+        self.app.metrics.send(row.platform, "sent")
 
     async def _failed(self, row: OutboxRow, exc: Exception, result: DrainResult) -> None:
         now = self.app.engine.clock.now()
@@ -126,11 +127,13 @@ class OutboxSender:
         if attempts >= MAX_ATTEMPTS or getattr(exc, "permanent", False):
             await self.store.finish_outbox(row, "failed", now=now, error=error)
             result.failed += 1
+            self.app.metrics.send(row.platform, "failed")
             log.error("gave up on %s to %s after %d attempts: %s", row.kind, row.platform, attempts, error)
             return
         wait = FIRST_RETRY * 2 ** (attempts - 1)
         await self.store.retry_outbox(row, not_before=now + wait, error=error)
         result.retried += 1
+        self.app.metrics.send(row.platform, "retried")
         log.warning("could not send %s to %s (attempt %d, retry in %s): %s", row.kind, row.platform, attempts, wait, error)
 
     async def _render(self, row: OutboxRow) -> tuple[Reply | None, str]:

@@ -14,6 +14,7 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from bot.ports import Check
 from bot.scheduling.models import DAY_NAMES, Schedule
 from bot.scheduling.tick import TickReport, Ticker
 
@@ -26,6 +27,8 @@ SWEEP_JOB = "scheduling-sweep"
 # A wake-up delayed by a busy event loop still runs if it is at most this late; a missed
 # one is harmless anyway because the sweep re-checks the database.
 MISFIRE_GRACE_SECONDS = 30
+# /readyz turns red after this many sweeps in a row did not finish (a hung tick, a dead job).
+STALLED_SWEEPS = 3
 
 
 class SchedulerService:
@@ -37,6 +40,7 @@ class SchedulerService:
         self.interval = interval
         self.scheduler: Any = None
         self._jobs: dict[str, tuple[Any, ...]] = {}
+        self._started_at: datetime | None = None
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         return await self.ticker.tick(now)
@@ -56,8 +60,25 @@ class SchedulerService:
                                name="scheduling sweep", next_run_time=datetime.now(timezone.utc))
         await self.sync_jobs()
         self.scheduler.start()
+        self._started_at = self.app.engine.clock.now()
         log.info("scheduler started: %d schedule(s), sweep every %g s, lease %s",
                  len(self._jobs), self.interval, self.ticker.lease)
+
+    def seconds_since_tick(self) -> float | None:
+        """Seconds since the last tick ended (since start before the first); None when not running."""
+        if self.scheduler is None:
+            return None
+        since = self.ticker.finished_at or self._started_at
+        return max(0.0, (self.app.engine.clock.now() - since).total_seconds()) if since else 0.0
+
+    async def readiness(self) -> Check:
+        """Running, and ticked recently: a sweep every `interval` s, so three missed sweeps is stuck."""
+        lag = self.seconds_since_tick()
+        if lag is None:
+            return Check(name="scheduler", ok=False, detail="not running")
+        if lag > STALLED_SWEEPS * self.interval + MISFIRE_GRACE_SECONDS:
+            return Check(name="scheduler", ok=False, detail=f"no tick for {lag:.0f} s")
+        return Check(name="scheduler", ok=True)
 
     async def sync_jobs(self) -> None:
         """Make the cron wake-ups match the schedules table (added, changed, removed)."""

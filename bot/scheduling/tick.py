@@ -70,6 +70,7 @@ class Ticker:
         self.outbox = OutboxSender(app, self.store, owner=self.owner, lease=self.lease)
         self.stopping = asyncio.Event()
         self._lock = asyncio.Lock()
+        self.finished_at: datetime | None = None  # when the last tick ended, busy or not (readiness reads it)
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         """One pass at `now` (default: the app's clock). Never overlaps itself in one process."""
@@ -96,9 +97,11 @@ class Ticker:
                 # the next tick carries on from there.
                 log.warning("scheduler tick stopped early: %s", exc)
                 report.busy = True
+                self.finished_at = self.app.engine.clock.now()
                 return report
             report.sent, report.retried, report.failed = drained.sent, drained.retried, drained.failed
             report.expired += drained.expired
+            self.finished_at = self.app.engine.clock.now()
         if report:
             log.info("tick: %s", report)
         return report

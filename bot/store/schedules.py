@@ -101,6 +101,10 @@ class ScheduleStore(Protocol):
     async def outbox_counts(self, *, platforms: Collection[str] | None = None) -> dict[str, int]:
         """Rows per status (optionally for some platforms): pending, sent, failed, expired."""
 
+    async def outbox_backlog(self, *, now: datetime) -> tuple[int, float]:
+        """Pending rows, and how many seconds the oldest due one has waited (0.0 when none is due)."""
+        ...
+
     async def review_pairs(
         self, *, platforms: Collection[str], default_at: str, default_tz: str,
     ) -> list[tuple[str, str]]:

@@ -237,7 +237,7 @@ async def test_run_now_twice_posts_once_and_the_scheduled_time_adds_nothing(serv
     assert len(slack.of_kind("channel")) == 1
 
 
-async def test_a_failed_send_is_retried_later_and_a_permanent_failure_is_not(service, clock, slack) -> None:
+async def test_a_failed_send_is_retried_later_and_a_permanent_failure_is_not(app, service, clock, slack) -> None:
     calls: list[str] = []
 
     def flaky(target, reply):  # type: ignore[no-untyped-def]
@@ -263,6 +263,9 @@ async def test_a_failed_send_is_retried_later_and_a_permanent_failure_is_not(ser
     c2 = await service.ticker.store.schedule_for_channel("slack", "C2")
     assert (await service.ticker.store.runs_for(c2.id))[0].status == "missed"
     assert calls.count("C2") == 1
+    sends = {s.labels["result"]: s.value for m in app.metrics.registry.collect() if m.name == "saga_drills_sends"
+             for s in m.samples if s.name.endswith("_total")}
+    assert sends == {"retried": 1, "failed": 1, "sent": 2}  # /metrics: C1's post after its retry, and its reveal
 
 
 async def test_the_posts_message_ref_is_stored_once_on_its_outbox_row(app, service, clock, slack) -> None:

@@ -197,6 +197,12 @@ class SqliteStore:
             rows = await cur.fetchall()
         return {int(r[0]): int(r[1]) for r in rows}
 
+    async def answer_count(self) -> int:
+        async with self.db.reading() as conn:
+            cur = await conn.execute("SELECT COUNT(*) FROM answers")
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
     async def export_answers(self) -> AsyncIterator[ExportRow]:
         async with self.db.reading() as conn:
             cur = await conn.execute(

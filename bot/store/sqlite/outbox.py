@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from bot.clock import iso
+from bot.clock import iso, parse_iso
 from bot.scheduling.models import OutboxRow
 from bot.store.sqlite.schedule_rows import marks, outbox_row
 from bot.store.sqlite.database import SqliteDatabase
@@ -101,6 +101,15 @@ class OutboxQueries:
             cur = await conn.execute("SELECT * FROM outbox WHERE run_id = ? ORDER BY priority, created_at, position", (run_id,))
             rows = await cur.fetchall()
         return [outbox_row(r) for r in rows]
+
+    async def outbox_backlog(self, *, now: datetime) -> tuple[int, float]:
+        async with self.db.reading() as conn:
+            cur = await conn.execute(
+                "SELECT COUNT(*), MIN(CASE WHEN not_before <= ? THEN not_before END) FROM outbox WHERE status = 'pending'",
+                (iso(now),))
+            count, oldest = await cur.fetchone()
+        waited = (now - parse_iso(oldest)).total_seconds() if oldest else 0.0
+        return int(count), max(0.0, waited)
 
     async def outbox_counts(self, *, platforms: Collection[str] | None = None) -> dict[str, int]:
         """Rows per status (optionally for some platforms): pending, sent, failed, expired."""

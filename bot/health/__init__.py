@@ -1,0 +1,1 @@
+"""Health, readiness and metrics an operator watches: what the HTTP endpoints report, platform-neutral."""
