@@ -51,6 +51,15 @@ class SentRef(BaseModel):
         return cls(platform=platform, channel=channel, message_id=message_id)
 
 
+class ChannelAccess(BaseModel):
+    """Whether the bot can post and upload in a channel; `note` is what the lead should read."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ok: bool
+    note: str = ""
+
+
 class Adapter(Protocol):
     """A chat platform, after opsdroid's connector: connect, listen, send, disconnect.
 
@@ -73,6 +82,10 @@ class Adapter(Protocol):
 
     async def disconnect(self) -> None:
         """Stop listening and release connections; safe to call twice."""
+
+    async def prepare_channel(self, channel: str) -> ChannelAccess:
+        """Make sure the bot can post and upload in `channel` (join it where the platform allows),
+        before a lead relies on it; never raises: a problem is `ok=False` with the fix in `note`."""
 
 
 class Bot(Protocol):

@@ -13,7 +13,7 @@ from adapters.console_adapter.reader import StdinLines
 from adapters.console_adapter.screen import Screen
 from bot.content.models import LETTERS
 from bot.messages import CommandContext, DrillCard, MemberRef, Reply
-from bot.ports import SentRef, Target
+from bot.ports import ChannelAccess, SentRef, Target
 
 if TYPE_CHECKING:
     from bot.ports import Bot
@@ -104,6 +104,10 @@ class ConsoleAdapter:
     async def send(self, target: Target, reply: Reply) -> SentRef:
         """Scheduled posts and reveals addressed to the console print here."""
         return self.screen.send(target, reply)
+
+    async def prepare_channel(self, channel: str) -> ChannelAccess:
+        """The terminal is the one channel, always writable."""
+        return ChannelAccess(ok=True)
 
     async def disconnect(self) -> None:
         self._stopped.set()

@@ -15,7 +15,7 @@ from adapters.discord_adapter.interactions import InteractionHandler
 from adapters.discord_adapter.sender import REQUESTS_PER_SECOND, DiscordSender, RequestPacer
 from adapters.discord_adapter.setup import NO_TOKEN
 from bot.messages import Reply
-from bot.ports import AdapterError, SendFailed, SentRef, Target
+from bot.ports import AdapterError, ChannelAccess, SendFailed, SentRef, Target
 
 if TYPE_CHECKING:
     from bot.ports import Bot
@@ -89,6 +89,11 @@ class DiscordAdapter:
         except discord.ConnectionClosed as exc:
             hint = " (the token was rejected)" if exc.code == 4004 else ""
             raise AdapterError(f"the Discord gateway closed the connection with code {exc.code}{hint}") from None
+
+    async def prepare_channel(self, channel: str) -> ChannelAccess:
+        """Nothing to join on Discord: a bot posts where its role may; a refusal names the permission
+        when the post is sent (SendFailed), so the lead hears it then."""
+        return ChannelAccess(ok=True)
 
     async def connected(self) -> bool:
         """Serving: the gateway websocket is open (interactions arrive); send-only: logged in over REST.

@@ -24,7 +24,7 @@ from adapters.slack_adapter.listeners import SlackListeners
 from adapters.slack_adapter.pacing import ChannelPacer
 from adapters.slack_adapter.sender import AUTH_ERRORS, SlackSender, retry_handlers
 from bot.messages import Reply
-from bot.ports import AdapterError, SentRef, Target
+from bot.ports import AdapterError, ChannelAccess, SentRef, Target
 
 if TYPE_CHECKING:
     from bot.ports import Bot, Health
@@ -112,6 +112,11 @@ class SlackAdapter:
     async def send(self, target: Target, reply: Reply) -> SentRef:
         """Post to a channel, into a thread (target.thread = the parent ts), or to a member's DMs."""
         return await self.sender.send(target, reply)
+
+    async def prepare_channel(self, channel: str) -> ChannelAccess:
+        """Join a public channel (conversations.join, scope channels:join): chat:write.public lets the
+        bot post where it is not a member, but a chart upload there fails with not_in_channel."""
+        return await self.sender.join(channel)
 
     async def connected(self) -> bool:
         """Socket Mode: the websocket is open and answering pings; HTTP mode: the port is served."""

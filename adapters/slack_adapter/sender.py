@@ -23,7 +23,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.slack_adapter.pacing import ChannelPacer
 from adapters.slack_adapter.render import limit_problems, render_payload
 from bot.messages import Notice, Reply, Table
-from bot.ports import SendFailed, SentRef, Target
+from bot.ports import ChannelAccess, SendFailed, SentRef, Target
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,32 @@ class SlackSender:
         self.retry_handlers = retry
         self.pacer = pacer
         self._dm_channels: dict[str, str] = {}
+
+    async def join(self, channel: str) -> ChannelAccess:
+        """Be a member of `channel` so posts and chart uploads both work there; the note says what happened."""
+        invite = "invite me with `/invite @Saga Drills` in the channel"
+        try:
+            response = await self.client.conversations_join(channel=channel)
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown_error")
+            if error == "method_not_supported_for_channel_type":
+                # A private channel (or a DM): Slack lets no app join one; only an invite adds it.
+                return ChannelAccess(ok=True, note=f"This is a private channel: if I'm not in it yet, {invite}, "
+                                                   "or the daily post and its charts will not arrive.")
+            if error == "missing_scope":
+                return ChannelAccess(ok=False, note=f"I can't join channels (the app lacks the channels:join scope: "
+                                                    f"reinstall it from `saga-drills slack manifest`), so {invite}.")
+            if error == "is_archived":
+                return ChannelAccess(ok=False, note="This channel is archived, so nothing can be posted here.")
+            log.warning("conversations.join %s failed: %s", channel, error)
+            return ChannelAccess(ok=False, note=f"I couldn't join this channel ({error}); {invite}.")
+        except (SlackClientError, aiohttp.ClientError, OSError) as exc:
+            log.warning("conversations.join %s failed: %s", channel, type(exc).__name__)
+            return ChannelAccess(ok=False, note=f"I couldn't reach Slack to join this channel; {invite}, or try again.")
+        if "already_in_channel" in (response.get("warning") or "", *(response.get("response_metadata") or {}).get("warnings", ())):
+            return ChannelAccess(ok=True)
+        log.info("joined Slack channel %s", channel)
+        return ChannelAccess(ok=True, note="I joined this channel, so the posts and their charts can arrive here.")
 
     async def send(self, target: Target, reply: Reply) -> SentRef:
         """Post to a channel, into a thread (target.thread = the parent ts), or to a member's DMs."""

@@ -123,6 +123,9 @@ class LeaderboardWords:
         if adapter is None or not ctx.channel:
             return Notice(text="Posting needs a channel on a connected platform; here I can only show the board to you.",
                           level="warning")
+        access = await self.app.channel_access(ctx.member.platform, ctx.channel)
+        if not access.ok:
+            return Notice(text=f"Nothing was posted: {access.note}", level="warning")
         table = await _guard(Leaderboards(self.app).board(scope, period, season_name=season_name))
         if isinstance(table, Notice):
             return table
@@ -133,7 +136,8 @@ class LeaderboardWords:
             log.warning("posting the leaderboard to %s failed: %s", ctx.channel, exc)
             return Notice(text=f"I couldn't post the board to the channel: {exc}", level="error")
         log.info("leaderboard (%s) posted to a channel on %s", period, ctx.member.platform)
-        return Notice(text=f"Posted the leaderboard ({table.title.removeprefix('Leaderboard · ')}) to the channel.")
+        return Notice(text=f"Posted the leaderboard ({table.title.removeprefix('Leaderboard · ')}) to the channel."
+                           + (f" {access.note}" if access.note else ""))
 
     # -- seasons -----------------------------------------------------------------------------
     async def season(self, ctx: CommandContext, args: list[str]) -> Reply:

@@ -85,9 +85,12 @@ class ScheduleCommands:
             created_by=ctx.member.key, now=now)
         await self.service.sync_jobs()
         log.info("%s set the schedule of %s %s: %s", ctx.member.key, schedule.platform, schedule.channel, schedule.describe())
+        access = await self.app.channel_access(ctx.member.platform, ctx.channel)
         verb = "is on" if created else "is now"
         return Notice(text=f"The daily drill here {verb}: {schedule.describe()}. {_next_post(schedule, now)} "
-                           "Review DMs for members who answer here follow this time.")
+                           "Review DMs for members who answer here follow this time."
+                           + (f" {access.note}" if access.note else ""),
+                      level="info" if access.ok else "warning")
 
     async def _board(self, ctx: CommandContext, args: list[str]) -> Reply:
         """`board mon [here]` posts the leaderboard weekly at the schedule's time; `board off` stops it."""

@@ -111,6 +111,12 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.rejected: list[tuple[str, list[str]]] = []
         self.allow_rejections = False  # a test that provokes invalid_blocks on purpose sets this
+        # Channels as Slack sees them for conversations.join: the bot's memberships, and the private
+        # ones (no app may join those). A test sets enforce_membership to make uploads into a
+        # channel the bot is not in fail with not_in_channel, as Slack's files API does.
+        self.joined: set[str] = set()
+        self.private_channels: set[str] = set()
+        self.enforce_membership = False
         self.port = 0
         self._failures: dict[str, list[Failure]] = {}
         self._cond = asyncio.Condition()
@@ -265,8 +271,20 @@ class FakeSlack:
             self.files[file_id] = {"filename": body["filename"], "length": int(body["length"]),
                                    "alt_txt": body.get("alt_txt"), "data": None, "channel": None, "comment": None}
             return {"ok": True, "upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
+        if method == "conversations.join":
+            channel = str(body.get("channel", ""))
+            if channel in self.private_channels or channel.startswith("D"):
+                return {"ok": False, "error": "method_not_supported_for_channel_type"}
+            if channel in self.joined:
+                return {"ok": True, "channel": {"id": channel}, "warning": "already_in_channel",
+                        "response_metadata": {"warnings": ["already_in_channel"]}}
+            self.joined.add(channel)
+            return {"ok": True, "channel": {"id": channel, "is_member": True}}
         if method == "files.completeUploadExternal":
             listed = body.get("files") or []
+            channel = body.get("channel_id") or body.get("channels")
+            if self.enforce_membership and channel not in self.joined:
+                return {"ok": False, "error": "not_in_channel"}
             # Slack shares only files whose bytes arrived at their upload URL.
             if not listed or any((self.files.get(f.get("id")) or {}).get("data") is None for f in listed):
                 return {"ok": False, "error": "file_upload_not_completed"}

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # The Web API methods the adapter calls, and the bot scope each one needs (docs.slack.dev/reference/methods).
 SCOPES = {"chat_postMessage": "chat:write", "conversations_open": "im:write", "users_info": "users:read",
           "files_upload_v2": "files:write", "views_publish": None, "auth_test": None,
+          "conversations_join": "channels:join",
           "apps_connections_open": None}  # the app-level token's connections:write, not a bot scope
 
 
