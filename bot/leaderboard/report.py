@@ -74,10 +74,17 @@ class BlindSpotReport:
 
 
 def area_drills(library: Library) -> dict[str, list[str]]:
-    """Drill ids per area key ('topic:<slug>', 'trap:<tag>'), retracted drills included (their answers count)."""
+    """Drill ids per area key ('topic:<slug>', 'trap:<tag>'), retracted drills included (their answers count).
+
+    Topics come only from the library's topic list when it has one: a pack's stray topic (a
+    language, a near-duplicate) is a `drills check` warning, and must not become a row of its own.
+    """
     areas: dict[str, list[str]] = {}
+    listed = library.topics
     for drill in sorted(library.drills.values(), key=lambda d: d.id):
         for topic in drill.topics:
+            if listed and topic not in listed:
+                continue
             areas.setdefault(f"{TOPIC}:{topic}", []).append(drill.id)
         for tag in sorted({o.misconception for o in drill.options if o.misconception}):
             areas.setdefault(f"{TRAP}:{tag}", []).append(drill.id)

@@ -116,10 +116,10 @@ class Leaderboards:
     async def _board_image(self, title: str, ranked: list[Ranked], levels: dict[str, Level]) -> Image:
         counts = Counter(levels.get(r.row.member_id, Level.zero) for r in ranked)
         dist = [(lv.value, counts.get(lv, 0)) for lv in Level]
-        top = [(r.row.name, r.row.points, levels.get(r.row.member_id, Level.zero).value) for r in ranked[:TOP]]
+        top = [(r.rank, r.row.name, r.row.points, levels.get(r.row.member_id, Level.zero).value) for r in ranked[:TOP]]
         data = await asyncio.to_thread(charts.board_chart, title, dist, top)
         alt = ("Altitude of the team: " + ", ".join(f"{n} {name}" for name, n in dist) + ". Top: "
-               + ", ".join(f"{name} {score}" for name, score, _ in top[:5]) + ".")
+               + ", ".join(f"{name} {score}" for _, name, score, _ in top[:5]) + ".")
         return Image(filename="leaderboard.png", data=data, alt=alt)
 
     # -- report ------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ async def test_an_empty_board_has_no_picture(kit: Kit) -> None:
 
 def test_chart_background_is_opaque_mid_grey() -> None:
     """An opaque slate card reads on light and dark themes alike; text is near-white on it."""
-    data = charts.board_chart("t", [("Zero", 1)], [("a", 1, "Zero")])
+    data = charts.board_chart("t", [("Zero", 1)], [(1, "a", 1, "Zero")])
     from io import BytesIO
 
     from PIL import Image
@@ -79,3 +79,48 @@ async def test_without_the_charts_extra_every_table_posts_and_the_log_says_so_on
     assert board.image is None and report.image is None and again.image is None
     said = [r.getMessage() for r in caplog.records if "saga-drills[charts]" in r.getMessage()]
     assert len(said) == 1
+
+
+def _labels(ticks) -> list[str]:  # type: ignore[no-untyped-def]
+    return [t.get_text() for t in ticks]
+
+
+def test_board_axes_are_whole_numbers_with_labels_and_the_tables_ranks() -> None:
+    fig = charts.board_figure("Leaderboard", [("Zero", 1), ("Junior", 2), ("Middle", 0)],
+                              [(1, "ana", 3, "Junior"), (1, "bo", 3, "Junior"), (3, "cy", 1, "Zero")])
+    left, right = fig.axes
+    fig.canvas.draw()
+    assert left.get_ylabel() == "members" and right.get_xlabel() == "points"
+    for ticks in (left.get_yticks(), right.get_xticks()):
+        assert all(float(t).is_integer() for t in ticks), ticks  # never "0.5 members"
+    # Ties share a rank, as in the table: 1, 1, 3 (not 1, 2, 3).
+    assert sorted(_labels(right.get_yticklabels())) == ["1. ana", "1. bo", "3. cy"]
+
+
+def test_a_name_no_font_can_draw_points_at_the_table_instead_of_boxes() -> None:
+    assert charts.drawable("Zoë Ŝ", rank=1) == "Zoë Ŝ"
+    assert charts.drawable("\U00013000\U00013001", rank=2) == "#2 in the table"  # Egyptian hieroglyphs
+    assert charts.drawable("ana \U00013000", rank=4) == "ana"
+
+
+async def test_the_board_picture_gets_the_ranks_the_table_shows(kit: Kit, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    seen: list[list[tuple[int, str, int, str]]] = []
+    real = charts.board_chart
+    monkeypatch.setattr(charts, "board_chart", lambda title, levels, top: seen.append(list(top)) or real(title, levels, top))
+    await kit.drill_once(ANA, "junior-1")
+    await kit.drill_once(BO, "junior-1")  # the same points: a tie
+    table = await kit.board("all", image=True)
+    ranks_in_table = [row[0] for row in table.rows]
+    assert [rank for rank, *_ in seen[0]] == [int(r) for r in ranks_in_table] == [1, 1]
+
+
+def test_the_report_groups_only_by_listed_topics() -> None:
+    from bot.content.loader import builtin_pack, load_library
+    from bot.leaderboard.report import area_drills
+
+    lib = load_library([builtin_pack()])
+    drill = lib.active[0]
+    lib.drills[drill.id] = drill.model_copy(update={"topics": (*drill.topics, "golang")})  # a stray: a language
+    areas = area_drills(lib)
+    assert "topic:golang" not in areas
+    assert {key.split(":", 1)[1] for key in areas if key.startswith("topic:")} <= set(lib.topics)
