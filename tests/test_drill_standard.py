@@ -324,7 +324,8 @@ def test_check_of_a_pack_judges_it_beside_the_core(tmp_path: Path) -> None:
     core_id = CORE.active[0].id
     rewrite(first, lambda d: d.update(id=core_id))  # duplicates a shipped drill: run would refuse
     first.rename(tmp_path / f"{core_id}.yaml")
-    rewrite(second, lambda d: d.update(next=CORE.active[1].id, tier="senior"))  # points into the core: run accepts
+    senior = next(d.id for d in CORE.active[1:] if d.tier == "senior")  # next may not go down the climb
+    rewrite(second, lambda d: d.update(next=senior, tier="senior"))  # points into the core: run accepts
     result = _cli("drills", "check", "--quiet", str(tmp_path))
     assert result.returncode == 1
     assert [ln for ln in result.stdout.splitlines() if ": warning: " not in ln and ln.strip()] == [

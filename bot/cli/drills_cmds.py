@@ -126,7 +126,9 @@ def _library():  # type: ignore[no-untyped-def]
 def _drill(lib, drill_id: str):  # type: ignore[no-untyped-def]
     drill = lib.get(drill_id)
     if drill is None:
-        close = [d for d in lib.drills if drill_id in d][:5]
+        # Ids that start with what was typed come first: with 126 drills a bare substring
+        # match lists whatever sorts first, not what the member was typing.
+        close = sorted((d for d in lib.drills if drill_id in d), key=lambda d: (not d.startswith(drill_id), d))[:5]
         hint = f"; did you mean {', '.join(close)}?" if close else "; `saga-drills drills list` shows them all"
         raise CliError(f"no drill has id {drill_id!r}{hint}")
     return drill
