@@ -121,7 +121,9 @@ class AnswerWriter:
     async def _write_members(self, batch: Sequence[_Pending], members: list[str]) -> list[Any]:
         since = min(p.record.answered_at for p in batch) - STREAK_HORIZON
         async with self.db.transaction() as conn:
-            loaded, epoch = await self.snapshots.load(conn, members, since=since)
+            # Another process answering for one of these members waits here, before either reads cards.
+            await self.db.dialect.lock_members(conn, members)
+            loaded, epoch = await self.snapshots.load(conn, members, since=since, dialect=self.db.dialect)
             # The unique key decides which answer counts, against other processes too. While the
             # INSERT runs, review every answer as if it counts; the count of rows that went in
             # says whether they all did, and only a batch with repeats reads which ones and is

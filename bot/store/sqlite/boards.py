@@ -36,11 +36,11 @@ class SqliteBoardStore:
     async def refresh(self, rules: IngestRules, *, progress: Callable[[int, int], None] | None = None) -> int:
         """Fold every unseen answer in, one short transaction per batch; returns how many."""
         async with self.db.reading() as conn:
-            todo = await pending(conn)
+            todo = await pending(conn, self.db.dialect)
         done = 0
         while True:
             async with self.db.transaction() as conn:
-                folded = await ingest_batch(conn, rules)
+                folded = await ingest_batch(conn, rules, dialect=self.db.dialect)
             if not folded:
                 return done
             done += folded
@@ -50,7 +50,7 @@ class SqliteBoardStore:
     async def pending(self) -> int:
         """About how many answers are not folded in yet (for progress on a first catch-up)."""
         async with self.db.reading() as conn:
-            return await pending(conn)
+            return await pending(conn, self.db.dialect)
 
     async def scopes(self) -> list[tuple[str, str, int]]:
         """(platform, space, counted answers) for every scope with answers on the board."""
@@ -77,7 +77,7 @@ class SqliteBoardStore:
         sql = f"""SELECT id, name, points, answered, correct, reviews, place, total FROM (
                     SELECT b.*, RANK() OVER (ORDER BY {_BOARD_SCORE}) AS place,
                            ROW_NUMBER() OVER (ORDER BY {_BOARD_ORDER}) AS pos, COUNT(*) OVER () AS total
-                    FROM ({source}) b)
+                    FROM ({source}) b) ranked
                   WHERE pos <= ? OR id = ? ORDER BY pos"""
         async with self.db.reading() as conn:
             cur = await conn.execute(sql, (*params, top, viewer))
@@ -110,7 +110,7 @@ class SqliteBoardStore:
             f"SUM(CASE WHEN drill_id IN ({_marks(tiers.get(t, ())) or 'NULL'}) THEN 1 ELSE 0 END)" for t in order)
         case_params = [d for t in order for d in tiers.get(t, ())]
         held = ("last_correct = 1 AND stability IS NOT NULL AND last_review IS NOT NULL"
-                " AND MAX(0, CAST(julianday(?) - julianday(last_review) AS INTEGER)) <= stability * ?")
+                f" AND {self.db.dialect.held_days} <= stability * ?")
         if scope is not None:
             prefix = f"{scope.platform}:{scope.space}:"
             filters = [("member_id >= ? AND member_id < ?", (prefix, prefix[:-1] + ";"))]
@@ -150,12 +150,12 @@ class SqliteBoardStore:
         Python (report.union_counts), where a union over a few drills costs microseconds.
         """
         if window is None or (window.start is None and window.end is None):
-            sql = """SELECT drill_id, group_concat(person) FROM board_drill_people
+            sql = f"""SELECT drill_id, {self.db.dialect.group_concat('person')} FROM board_drill_people
                      WHERE platform = ? AND space = ? GROUP BY drill_id"""
             params: tuple[Any, ...] = (platform, space)
         else:
             bounds, bparams = _bounds("b", window)
-            sql = f"""SELECT b.drill_id, group_concat(DISTINCT b.person) FROM board_points b
+            sql = f"""SELECT b.drill_id, {self.db.dialect.group_concat('b.person', distinct=True)} FROM board_points b
                       WHERE b.platform = ? AND b.space = ?{bounds} GROUP BY b.drill_id"""
             params = (platform, space, *bparams)
         async with self.db.reading() as conn:
@@ -198,7 +198,8 @@ class SqliteBoardStore:
 
 
 # Board order: score, then accuracy (equal ratios are equal doubles), then name; rank ties on the first two.
-_BOARD_SCORE = "b.points DESC, CAST(b.correct AS REAL) / b.answered DESC"
+# DOUBLE PRECISION: SQLite reads it as REAL (a double); PostgreSQL's REAL would be single precision.
+_BOARD_SCORE = "b.points DESC, CAST(b.correct AS DOUBLE PRECISION) / b.answered DESC"
 _BOARD_ORDER = f"{_BOARD_SCORE}, lower(b.name), b.id"
 
 

@@ -185,7 +185,7 @@ class SqliteStore:
 
     async def member_snapshot(self, member_id: str, *, since: datetime) -> MemberSnapshot:
         async with self.db.reading() as conn:
-            snapshots, epoch = await self._snapshots.load(conn, [member_id], since=since)
+            snapshots, epoch = await self._snapshots.load(conn, [member_id], since=since, dialect=self.db.dialect)
         self._snapshots.keep(snapshots, epoch=epoch)
         return snapshots[member_id]
 

@@ -17,6 +17,7 @@ import aiosqlite
 
 from bot.store import StoreBusy, StoreError
 from bot.store.sqlite.checkpoint import WalCheckpointer
+from bot.store.sqlite.dialect import SQLITE
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,8 @@ class SqliteDatabase:
     a write blocked by another process's lock holds up no read. Across processes, BEGIN
     IMMEDIATE and unique keys do the work.
     """
+
+    dialect = SQLITE
 
     def __init__(self, path: Path, conn: aiosqlite.Connection) -> None:
         self.path = path

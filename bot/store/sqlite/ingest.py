@@ -2,7 +2,8 @@
 
 The cursor is SQLite's rowid of `answers`: rows are only ever inserted (forget-me updates
 member_id, never deletes), so rowids grow in commit order and `rowid > cursor` is exactly
-the unseen answers. A PostgreSQL store would use an identity column the same way. The cursor
+the unseen answers. PostgreSQL uses an identity column, and its dialect's fold horizon keeps
+a fold below any answer still committing (see bot/store/postgres/dialect.py). The cursor
 moves inside the same transaction as the rows it covers, so two processes never fold twice.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 from bot.clock import parse_iso
 from bot.leaderboard.scoring import IngestRules, allowance, score_answer
 from bot.store import new_id
+from bot.store.sqlite.dialect import SQLITE, Dialect
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +40,9 @@ async def cursor(conn: Any) -> int:
     return int(row[0]) if row else 0
 
 
-async def pending(conn: Any) -> int:
+async def pending(conn: Any, dialect: Dialect = SQLITE) -> int:
     """About how many answers are not folded in yet (for progress on a first catch-up)."""
-    cur = await conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM answers")
+    cur = await conn.execute(f"SELECT COALESCE(MAX({dialect.answer_seq}), 0) FROM answers")
     newest = int((await cur.fetchone())[0])
     return max(0, newest - await cursor(conn))
 
@@ -60,14 +62,17 @@ async def people_for(conn: Any, member_ids: Sequence[str]) -> dict[str, str]:
     return found
 
 
-async def ingest_batch(conn: Any, rules: IngestRules, *, limit: int = BATCH) -> int:
+async def ingest_batch(conn: Any, rules: IngestRules, *, limit: int = BATCH, dialect: Dialect = SQLITE) -> int:
     """Fold up to `limit` unseen answers; returns how many (0: the boards are current)."""
+    horizon = await dialect.fold_horizon(conn)  # before the cursor is read: it may wait for another folder
     last = await cursor(conn)
+    seq = dialect.answer_seq
+    below, params = ("", (last, limit)) if horizon is None else (f" AND a.{seq} <= ?", (last, horizon, limit))
     cur = await conn.execute(
-        """SELECT a.rowid, a.member_id, a.drill_id, a.option_index, a.correct, a.answered_at,
+        f"""SELECT a.{seq}, a.member_id, a.drill_id, a.option_index, a.correct, a.answered_at,
                   d.kind, d.platform, d.space, COALESCE(d.channel, ''), m.tz
            FROM answers a JOIN deliveries d ON d.id = a.delivery_id JOIN members m ON m.id = a.member_id
-           WHERE a.rowid > ? ORDER BY a.rowid LIMIT ?""", (last, limit))
+           WHERE a.{seq} > ?{below} ORDER BY a.{seq} LIMIT ?""", params)
     rows = await cur.fetchall()
     if not rows:
         return 0

@@ -47,7 +47,8 @@ class ReviewQueries:
         if not slots or not active or not platforms:
             return []
         names, drills = sorted(platforms), sorted(active)
-        values = ", ".join("(?, ?, ?, ?)" for _ in slots)
+        # The slot number is typed: PostgreSQL reads an untyped VALUES parameter as text.
+        values = ", ".join("(CAST(? AS INTEGER), ?, ?, ?)" for _ in slots)
         slot_params = [p for k, s in enumerate(slots) for p in (k, s.at, s.tz, s.local_date.isoformat())]
         sql = f"""
             WITH slot (k, at_time, tz, local_date) AS (VALUES {values}),

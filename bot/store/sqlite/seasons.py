@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +49,7 @@ class SqliteSeasonStore:
         name = clean_name(name)
         async with self.db.transaction() as conn:
             # Answers recorded before the start belong to the time before it: fold them first.
-            while await ingest_batch(conn, rules):
+            while await ingest_batch(conn, rules, dialect=self.db.dialect):
                 pass
             cur = await conn.execute(f"{_SELECT} WHERE s.platform = ? AND s.space = ? AND (s.ended_at IS NULL OR lower(s.name) = lower(?))",
                                      (platform, space, name))
@@ -65,7 +64,7 @@ class SqliteSeasonStore:
                 await conn.execute(
                     "INSERT INTO seasons (id, platform, space, name, started_at, started_by) VALUES (?, ?, ?, ?, ?, ?)",
                     (season_id, platform, space, name, iso(now), by))
-            except sqlite3.IntegrityError:  # another process opened one between our check and insert
+            except self.db.dialect.integrity_errors:  # another process opened one between our check and insert
                 raise StoreConflict(f"another season was just started on {platform}:{space}") from None
             await conn.execute(
                 """INSERT INTO season_tallies (season_id, phase, channel, person, points, answered, correct, reviews)
@@ -77,7 +76,7 @@ class SqliteSeasonStore:
     async def end(self, platform: str, space: str, *, now: datetime, by: str | None, rules: IngestRules) -> Season:
         """Close the open season and freeze its board (final tallies replace the start rows)."""
         async with self.db.transaction() as conn:
-            while await ingest_batch(conn, rules):
+            while await ingest_batch(conn, rules, dialect=self.db.dialect):
                 pass
             cur = await conn.execute(f"{_SELECT} WHERE s.platform = ? AND s.space = ? AND s.ended_at IS NULL", (platform, space))
             row = await cur.fetchone()

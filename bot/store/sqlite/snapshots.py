@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.clock import iso, parse_iso
 from bot.store import AnswerRecord, CardState, MemberSnapshot
+from bot.store.sqlite.dialect import SQLITE
 from bot.store.sqlite.rows import card_from, marks
 
 # Members whose stats stay cached (least recently answering dropped first); ~50 KB each at most.
@@ -32,15 +33,19 @@ class SnapshotCache:
         self._cache: OrderedDict[str, MemberSnapshot] = OrderedDict()
         self._confirmed: dict[str, int] = {}  # member -> epoch in which the cache was last confirmed
         self._epoch = 0
-        self._data_version: int | None = None
+        self._data_version: object = None
 
     def forget(self, member_id: str) -> None:
         self._cache.pop(member_id, None)
         self._confirmed.pop(member_id, None)
 
-    async def load(self, conn: Any, members: Sequence[str], *, since: datetime) -> tuple[dict[str, MemberSnapshot], int]:
+    async def load(self, conn: Any, members: Sequence[str], *, since: datetime,
+                   dialect: Any = SQLITE) -> tuple[dict[str, MemberSnapshot], int]:
         """The members' snapshots as the database holds them now, and the epoch to hand to `keep`."""
-        [(version,)] = await conn.execute_fetchall("PRAGMA data_version")
+        if dialect.has_data_version:
+            [(version,)] = await conn.execute_fetchall("PRAGMA data_version")
+        else:  # no twin of the PRAGMA: every load is a new epoch, so each cached member is confirmed by count
+            version = object()
         if version != self._data_version:
             self._data_version, self._epoch = version, self._epoch + 1
         out: dict[str, MemberSnapshot] = {}
