@@ -19,8 +19,8 @@ from bot.health.metrics import Metrics
 from bot.health.status import HealthStatus
 from bot.leaderboard import chat as leaderboard_chat
 from bot.scheduling import chat as scheduling_chat
-from bot.settings import Settings
-from bot.store.sqlite import open_stores
+from bot.settings import DatabaseUrl, Settings
+from bot.store.sqlite import Stores, open_stores
 from bot.store.sqlite.tuning import SWITCH_INTERVAL_S, tune_interpreter
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,19 @@ def load_settings_library(settings: Settings) -> Library:
     return library
 
 
+async def open_backend(db: Path | DatabaseUrl) -> Stores:
+    """SAGA_DRILLS_DB's backend: a path is a SQLite file, a postgresql:// URL a PostgreSQL database."""
+    if isinstance(db, DatabaseUrl):
+        from bot.store.postgres import open_stores as open_postgres
+
+        return await open_postgres(db.url, shown=str(db))
+    return await open_stores(db)
+
+
 async def open_app(settings: Settings, *, clock: Clock | None = None, library: Library | None = None) -> App:
     """The whole core on `settings`: the store opened (and migrated), the engine, the router, every feature."""
     library = library or load_settings_library(settings)
-    stores = await open_stores(settings.db)
+    stores = await open_backend(settings.db)
     store = stores.core
     rules = Rules(mastery=settings.mastery_threshold, orbit=settings.orbit_threshold,
                   hold=settings.hold_retrievability, default_tz=settings.tz)

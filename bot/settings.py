@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -24,13 +25,37 @@ def _split(value: object) -> object:
     return value
 
 
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+class DatabaseUrl(BaseModel):
+    """A PostgreSQL URL in SAGA_DRILLS_DB; it prints without its password (the URL is a SecretStr)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    secret: SecretStr
+
+    @property
+    def url(self) -> str:
+        return self.secret.get_secret_value()
+
+    def __str__(self) -> str:
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        host = parts.netloc.rpartition("@")[2]
+        return parts._replace(netloc=f"{parts.username or ''}:***@{host}").geturl()
+
+
 class Settings(BaseSettings):
     """All configuration. Secrets are SecretStr so they never print in logs or errors."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True,
                                       env_ignore_empty=True)
 
-    db: Path = Field(default=Path("saga-drills.db"), validation_alias="SAGA_DRILLS_DB")
+    # A file path (SQLite, the default) or a postgresql:// URL (several processes on one database).
+    db: Path | DatabaseUrl = Field(default=Path("saga-drills.db"), validation_alias="SAGA_DRILLS_DB")
     packs: Annotated[tuple[Path, ...], NoDecode] = Field(default=(), validation_alias="SAGA_DRILLS_PACKS")
     tz: str = Field(default="UTC", validation_alias="SAGA_DRILLS_TZ")
     leads: Annotated[tuple[str, ...], NoDecode] = Field(default=(), validation_alias="SAGA_DRILLS_LEADS")
@@ -63,6 +88,17 @@ class Settings(BaseSettings):
     discord_application_id: str | None = Field(default=None, pattern=r"^[0-9]{0,20}$", validation_alias="DISCORD_APPLICATION_ID")
 
     _split_lists = field_validator("packs", "leads", "discord_guild_ids", mode="before")(classmethod(lambda cls, v: _split(v)))
+
+    @field_validator("db", mode="before")
+    @classmethod
+    def _path_or_url(cls, value: object) -> object:
+        if isinstance(value, str) and (scheme := _SCHEME.match(value.strip())):
+            if scheme.group(1).lower() in POSTGRES_SCHEMES:
+                return DatabaseUrl(secret=SecretStr(value.strip()))
+            # The value may hold a password: only its scheme is repeated.
+            raise ValueError(f"unknown scheme {scheme.group(1)}://; use a file path (SQLite) or a "
+                             "postgresql://user:password@host/database URL")
+        return value
 
     @field_validator("tz")
     @classmethod

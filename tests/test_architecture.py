@@ -20,7 +20,8 @@ SQLITE = ("sqlite3", "aiosqlite")
 # What an adapter may know of the core: the door, the neutral messages, settings and drill letters.
 ADAPTER_MAY_IMPORT = ("bot.messages", "bot.ports", "bot.settings", "bot.content.models")
 # Who may name the SQLite backend: the backend itself and the wiring; features see bot.store's ports.
-SQLITE_BACKEND_USERS = ("bot.store.sqlite", "bot.app", "bot.runtime", "bot.cli")
+# The PostgreSQL backend runs the same statements through its dialect, so it names them too.
+SQLITE_BACKEND_USERS = ("bot.store.sqlite", "bot.store.postgres", "bot.app", "bot.runtime", "bot.cli")
 # The composition root: the only core code that may name adapters (never an SDK itself).
 COMPOSITION_ROOT = ("bot.runtime", "bot.cli")
 

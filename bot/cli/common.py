@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.cli import CliError
@@ -53,7 +54,7 @@ async def opened_app(settings: Settings) -> AsyncIterator[App]:
 def run_with_app(settings: Settings, body: Callable[[App], Awaitable[T]], *, create: bool = True) -> T:
     """Run `body` with an App on the settings' database; `create=False` (every command that only
     reads) refuses a database that does not exist instead of making an empty one to report on."""
-    if not create and not settings.db.exists():
+    if not create and isinstance(settings.db, Path) and not settings.db.exists():
         raise CliError(f"no database at {settings.db.absolute()}; run this where the bot runs, or point "
                        f"SAGA_DRILLS_DB at its file (e.g. SAGA_DRILLS_DB=/srv/saga/saga-drills.db saga-drills …)")
 

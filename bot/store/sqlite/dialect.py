@@ -19,6 +19,8 @@ class Dialect:
     has_data_version = True
     # Whole days from the first `?` (now) to last_review, never negative; CAST truncates in SQLite.
     held_days = "MAX(0, CAST(julianday(?) - julianday(last_review) AS INTEGER))"
+    # After the outbox claim's inner SELECT: BEGIN IMMEDIATE already keeps two senders apart.
+    skip_locked = ""
     # What a unique key's refusal raises, for the rare race a statement cannot express.
     integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
 

@@ -30,7 +30,7 @@ class OutboxQueries:
                                  WHERE status = 'pending' AND platform IN ({marks(names)}) {only_run}
                                    AND (lease_until IS NULL OR lease_until <= ?) AND not_before <= ?
                                    AND (expires_at IS NULL OR expires_at > ?)
-                                 ORDER BY priority, created_at, position, id LIMIT ?)
+                                 ORDER BY priority, created_at, position, id LIMIT ? {self.db.dialect.skip_locked})
                     RETURNING *""",
                 (owner, iso(lease_until), *names, *([run_id] if run_id else []), iso(now), iso(now), iso(now), limit),
             )

@@ -1,0 +1,142 @@
+"""The core Store's contract on every backend: members, deliveries, answers once, snapshots, inbound keys, forget-me."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from bot import srs
+from bot.messages import MemberRef
+from bot.store import AnswerRecord, Delivery, StoreError, new_id
+from tests.conftest import T0
+
+ALICE = MemberRef(platform="slack", space="T1", user_id="U1", display_name="alice")
+BOB = MemberRef(platform="slack", space="T1", user_id="U2", display_name="bob")
+
+
+async def delivery(store, member_id: str | None = None, *, drill_id: str = "d1") -> Delivery:  # type: ignore[no-untyped-def]
+    d = Delivery(id=new_id(), drill_id=drill_id, kind="on_demand", member_id=member_id, platform="slack", space="T1",
+                 option_order=(2, 0, 1, 3), created_at=T0)
+    await store.create_delivery(d)
+    return d
+
+
+def answer(d: Delivery, member_id: str, option: int, correct: bool, *, at=T0) -> AnswerRecord:  # type: ignore[no-untyped-def]
+    return AnswerRecord(delivery_id=d.id, member_id=member_id, drill_id=d.drill_id, option_index=option,
+                        correct=correct, answered_at=at)
+
+
+async def test_members_are_upserted_paused_and_opted_out(stores) -> None:  # type: ignore[no-untyped-def]
+    store = stores.core
+    row = await store.ensure_member(ALICE, now=T0)
+    assert row.id == "slack:T1:U1" and row.display_name == "alice" and not row.opted_out
+    again = await store.ensure_member(MemberRef(platform="slack", space="T1", user_id="U1", display_name="", tz="Europe/Berlin"),
+                                      now=T0 + timedelta(days=1))
+    assert again.display_name == "alice" and again.tz == "Europe/Berlin" and again.created_at == T0
+    await store.set_paused(row.id, T0 + timedelta(days=3))
+    await store.set_opted_out(row.id, True)
+    got = await store.get_member(row.id)
+    assert got is not None and got.paused_until == T0 + timedelta(days=3) and got.opted_out
+    assert await store.get_member("slack:T1:nobody") is None
+
+
+async def test_deliveries_round_trip_and_close_once(stores) -> None:  # type: ignore[no-untyped-def]
+    store = stores.core
+    member = await store.ensure_member(ALICE, now=T0)
+    d = await delivery(store, member.id)
+    store._deliveries.clear()  # read it back from the database, not this process's cache
+    assert await store.get_delivery(d.id) == d
+    assert await store.close_delivery(d.id, now=T0) is True
+    assert await store.close_delivery(d.id, now=T0) is False
+    closed = await store.get_delivery(d.id)
+    assert closed is not None and closed.closed_at == T0
+
+
+async def test_an_answer_counts_once_and_reviews_its_card(stores) -> None:  # type: ignore[no-untyped-def]
+    store = stores.core
+    member = await store.ensure_member(ALICE, now=T0)
+    d = await delivery(store, member.id)
+    first = await store.record_answer(answer(d, member.id, 1, True), srs.review)
+    repeat = await store.record_answer(answer(d, member.id, 0, False), srs.review)
+    assert not first.duplicate and repeat.duplicate and repeat.answer == first.answer
+    assert await store.answer_count() == 1
+    [card] = await store.cards_for(member.id)
+    assert card.reviews == 1 and card.last_correct and card.drill_id == "d1"
+    # Stability keeps a double's precision (PostgreSQL's REAL would round it to a float's).
+    assert card.stability == first.snapshot.cards["d1"].stability
+    assert await store.delivery_tally(d.id) == {1: 1}
+
+
+async def test_two_answers_at_once_through_two_processes_count_once(backend) -> None:  # type: ignore[no-untyped-def]
+    a, b = await backend.open(), await backend.open()
+    try:
+        member = await a.core.ensure_member(ALICE, now=T0)
+        d = await delivery(a.core, member.id)
+        results = await asyncio.gather(a.core.record_answer(answer(d, member.id, 1, False), srs.review),
+                                       b.core.record_answer(answer(d, member.id, 0, True), srs.review))
+        assert sorted(r.duplicate for r in results) == [False, True]
+        assert results[0].answer == results[1].answer
+        assert await a.core.answer_count() == 1
+        [card] = await b.core.cards_for(member.id)
+        assert card.reviews == 1
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_snapshot_sees_what_another_process_wrote(backend) -> None:  # type: ignore[no-untyped-def]
+    a, b = await backend.open(), await backend.open()
+    try:
+        member = await a.core.ensure_member(ALICE, now=T0)
+        d1, d2, d3 = await delivery(a.core, member.id), await delivery(b.core, member.id, drill_id="d2"), await delivery(a.core, member.id)
+        assert (await a.core.record_answer(answer(d1, member.id, 0, True), srs.review)).snapshot.answered == 1
+        await b.core.record_answer(answer(d2, member.id, 0, False, at=T0 + timedelta(minutes=1)), srs.review)
+        third = await a.core.record_answer(answer(d3, member.id, 0, True, at=T0 + timedelta(minutes=2)), srs.review)
+        assert third.snapshot.answered == 3 and third.snapshot.correct == 2
+        assert not third.snapshot.cards["d2"].last_correct and third.snapshot.cards["d1"].reviews == 2
+        stats = await a.core.member_snapshot(member.id, since=T0 - timedelta(days=1))
+        assert stats.answered == 3 and len(stats.recent) == 3
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_forget_member_keeps_counts_anonymously_and_export_reads_answers(stores) -> None:  # type: ignore[no-untyped-def]
+    store = stores.core
+    alice, bob = await store.ensure_member(ALICE, now=T0), await store.ensure_member(BOB, now=T0)
+    d = await delivery(store)  # a channel post both answer
+    await store.record_answer(answer(d, alice.id, 1, True), srs.review)
+    await store.record_answer(answer(d, bob.id, 2, False, at=T0 + timedelta(seconds=1)), srs.review)
+    rows = [r async for r in store.export_answers()]
+    assert [(r.member, r.option_index, r.correct, r.option_order) for r in rows] == [
+        (alice.id, 1, True, (2, 0, 1, 3)), (bob.id, 2, False, (2, 0, 1, 3))]
+    assert await store.forget_member(alice.id) == 1
+    assert await store.get_member(alice.id) is None and await store.cards_for(alice.id) == []
+    assert await store.answer_count() == 2
+    assert await store.delivery_tally(d.id) == {1: 1, 2: 1}
+
+
+async def test_inbound_keys_are_claimed_once_across_processes_and_pruned(backend) -> None:  # type: ignore[no-untyped-def]
+    a, b = await backend.open(), await backend.open()
+    try:
+        claims = await asyncio.gather(*(s.core.claim_inbound("slack", "trigger:T1", now=T0) for s in (a, b, a, b)))
+        assert sorted(claims) == [False, False, False, True]
+        assert await a.core.claim_inbound("discord", "trigger:T1", now=T0)
+        assert await b.core.prune_inbound(before=T0 + timedelta(hours=1)) == 2
+        assert await a.core.claim_inbound("slack", "trigger:T1", now=T0 + timedelta(hours=2))
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_newer_schema_is_refused_and_left_untouched(backend, stores) -> None:  # type: ignore[no-untyped-def]
+    async with stores.core.db.transaction() as conn:
+        await conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                           (9999, "future", T0.isoformat()))
+    with pytest.raises(StoreError, match="newer than this saga-drills knows.*left untouched"):
+        await backend.open()
+    async with stores.core.db.reading() as conn:
+        rows = await conn.execute_fetchall("SELECT MAX(version) FROM schema_migrations")
+    assert rows[0][0] == 9999
