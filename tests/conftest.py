@@ -129,6 +129,7 @@ def log_to(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 # -- PostgreSQL: one throwaway cluster per session, a fresh database per test ------------------------
 _databases = itertools.count()
+CLUSTER = None  # the session's cluster, once started
 TEMPLATE = "saga_template"
 
 
@@ -153,7 +154,8 @@ def pg_cluster():  # type: ignore[no-untyped-def]
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)")
         pytest.skip(reason)
-    cluster = postgres_cluster.start(bin_dir)
+    global CLUSTER
+    cluster = CLUSTER = postgres_cluster.start(bin_dir)
     try:
         # On a thread of its own: an async fixture may ask for this one inside its event loop.
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
