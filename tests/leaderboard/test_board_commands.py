@@ -101,17 +101,14 @@ async def test_weekly_board_shows_last_week_early_in_the_week(app, kit: Kit, clo
 
 async def test_the_catch_up_service_folds_answers_at_start(app, kit: Kit) -> None:  # type: ignore[no-untyped-def]
     from bot.leaderboard.chat import BoardCatchUp
-    from bot.store.sqlite.ingest import pending
 
     await kit.drill_once(BO, "junior-1")
     await kit.drill_once(ANA, "junior-2")
     [service] = [s for s in app.services if isinstance(s, BoardCatchUp)]
-    async with app.store.db.reading() as conn:
-        assert await pending(conn) == 2
+    assert await app.boards.pending() == 2  # through the store: the same test runs on PostgreSQL
     await service.start(app)
     await service._task
-    async with app.store.db.reading() as conn:
-        assert await pending(conn) == 0
+    assert await app.boards.pending() == 0
     await service.stop()
 
 
