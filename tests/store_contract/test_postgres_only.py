@@ -1,0 +1,80 @@
+"""What only PostgreSQL can get wrong: a database collation that is not C, and a connection lost while serving."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import asyncpg
+import pytest
+
+from bot import srs
+from bot.content.models import Tier
+from bot.leaderboard.scope import Scope
+from bot.messages import MemberRef
+from bot.store import StoreBusy
+from tests.conftest import T0, new_database
+from tests.store_contract.conftest import Backend
+from tests.store_contract.test_core import answer, delivery
+
+
+async def test_under_a_non_c_collation_the_team_range_scan_and_order_are_bytewise(pg_cluster) -> None:  # type: ignore[no-untyped-def]
+    # ICU's English order puts "slack:T1;" (the scan's upper bound) before "slack:T1:U…" and
+    # ignores case; every text column is declared COLLATE "C", so neither happens here.
+    url = await new_database(pg_cluster, migrated=False, extra="LOCALE_PROVIDER icu ICU_LOCALE 'en-US'")
+    stores = await Backend("postgres", url).open()
+    try:
+        store = stores.core
+        member = await store.ensure_member(MemberRef(platform="slack", space="T1", user_id="U1"), now=T0)
+        d = await delivery(store, member.id)
+        await store.record_answer(answer(d, member.id, 0, True), srs.review)
+        held = await stores.boards.held_counts([member.id], tiers={Tier.junior: ["d1"]}, now=T0 + timedelta(days=1),
+                                               horizon=10.0, scope=Scope(platform="slack", space="T1"))
+        assert held == {member.id: {Tier.junior: 1, Tier.middle: 0, Tier.senior: 0}}
+        async with store.db.reading() as conn:
+            rows = await conn.execute_fetchall("SELECT x FROM (VALUES ('b'), ('B'), ('a')) v(x) ORDER BY x COLLATE \"C\"")
+            names = await conn.execute_fetchall("SELECT collation_name FROM information_schema.columns "
+                                                "WHERE table_name = 'members' AND column_name = 'id'")
+        assert [r[0] for r in rows] == ["B", "a", "b"] and names[0][0] == "C"
+    finally:
+        await stores.close()
+
+
+async def test_a_lost_connection_is_busy_once_then_the_pool_reconnects(pg_cluster, pg_url) -> None:  # type: ignore[no-untyped-def]
+    stores = await Backend("postgres", pg_url).open()
+    try:
+        store = stores.core
+        member = await store.ensure_member(MemberRef(platform="slack", space="T1", user_id="U1"), now=T0)
+        d1, d2 = await delivery(store, member.id), await delivery(store, member.id)
+        admin = await asyncpg.connect(pg_cluster.url())
+        try:  # the server drops every connection of this database, as a restart or a failover would
+            await admin.fetch("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = $1 AND pid <> pg_backend_pid()", pg_url.rsplit("/", 1)[1])
+        finally:
+            await admin.close()
+        try:
+            await store.record_answer(answer(d1, member.id, 0, True), srs.review)
+        except StoreBusy as exc:  # the Bot turns this into the busy notice; nothing was acked
+            assert "connection" in str(exc)
+        result = await store.record_answer(answer(d2, member.id, 0, True), srs.review)
+        assert not result.duplicate
+        retried = await store.record_answer(answer(d1, member.id, 0, True), srs.review)  # the member clicks again
+        assert await store.answer_count() == 2 and retried.answer.delivery_id == d1.id
+    finally:
+        await stores.close()
+
+
+def test_the_dialect_keeps_doubles_and_truncates_days() -> None:
+    from bot.store.postgres.migrate import translated
+
+    create = translated(1, "CREATE TABLE t (a REAL, b TEXT NOT NULL);\n")[0].rstrip(";")
+    assert create == 'CREATE TABLE t (a DOUBLE PRECISION, b TEXT COLLATE "C" NOT NULL)'
+    assert translated(1, "")[-2].startswith("ALTER TABLE answers ADD COLUMN seq")
+
+
+@pytest.mark.parametrize("status", ["INSERT 0 3", "UPDATE 1", "DELETE 0", "CREATE TABLE"])
+def test_row_counts_come_from_the_command_tag(status: str) -> None:
+    from bot.store.postgres.connection import _count, numbered
+
+    assert _count(status) == {"INSERT 0 3": 3, "UPDATE 1": 1, "DELETE 0": 0, "CREATE TABLE": 0}[status]
+    assert numbered("SELECT ? + ?") == ("SELECT $1 + $2", True)
+    assert numbered("UPDATE t SET a = ? WHERE b = ?") == ("UPDATE t SET a = $1 WHERE b = $2", False)
