@@ -39,11 +39,12 @@ class Cluster:
 def find_bin() -> Path | None:
     """The folder holding initdb and pg_ctl: SAGA_DRILLS_PG_BIN, PATH, or Debian's versioned folders."""
     wanted = os.environ.get("SAGA_DRILLS_PG_BIN")
-    candidates = [wanted] if wanted else []
-    on_path = shutil.which("initdb")
-    if on_path:
-        candidates.append(str(Path(on_path).parent))
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    if wanted:  # only that folder: a wrong one must not quietly fall back to another server
+        candidates = [wanted]
+    else:
+        on_path = shutil.which("initdb")
+        candidates = [str(Path(on_path).parent)] if on_path else []
+        candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
     for folder in candidates:
         if (Path(folder) / "initdb").exists() and (Path(folder) / "pg_ctl").exists():
             return Path(folder)

@@ -46,7 +46,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError("; ".join(problems))
     names = list(dict.fromkeys(args.adapter or settings.configured_platforms() or ["console"]))
     if "console" in names:  # the terminal is the drill: the log goes beside the database
-        log_file = settings.db.absolute().parent / "saga-drills.log"
+        # (beside a SQLite file; with a PostgreSQL URL, in the folder it was started from)
+        log_file = (settings.db.absolute().parent if isinstance(settings.db, Path) else Path.cwd()) / "saga-drills.log"
         print(f"saga-drills: logging to {log_file}", file=sys.stderr)
         setup_logging(args.verbose, settings.log_level, log_file=log_file, log_format=settings.log_format)
     else:
