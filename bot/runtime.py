@@ -19,6 +19,7 @@ from bot.health.metrics import Metrics
 from bot.health.status import HealthStatus
 from bot.leaderboard import chat as leaderboard_chat
 from bot.scheduling import chat as scheduling_chat
+from bot.roles import RolePlan
 from bot.settings import DatabaseUrl, Settings
 from bot.store.sqlite import Stores, open_stores
 from bot.store.sqlite.tuning import SWITCH_INTERVAL_S, tune_interpreter
@@ -79,7 +80,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None, library: L
     return app
 
 
-async def serve(app: App, adapter_names: Sequence[str]) -> int:
+async def serve(app: App, adapter_names: Sequence[str], *, role: RolePlan | None = None) -> int:
     """Connect every adapter, start services, listen until a signal or every listener ends."""
     from adapters import create_adapter
 
@@ -90,6 +91,11 @@ async def serve(app: App, adapter_names: Sequence[str]) -> int:
         "console": {"drill_count": len(app.library.active)},  # its greeting says how many drills are loaded
         "slack": {"health": health},  # HTTP mode serves the operator routes beside /slack/events
     }
+    role = role or RolePlan("all", tuple(adapter_names), serve=True, clock=True)
+    if not role.serve:  # the clock role: log in to send, take no platform's events
+        options = {name: {"serve": False} for name in adapter_names}
+    if not role.clock:  # several web processes on one database: only clock processes tick
+        app.services[:] = [s for s in app.services if not getattr(s, "clock", False)]
     adapters = [create_adapter(name, app.settings, app.router, **options.get(name, {})) for name in adapter_names]
     endpoint = (HealthEndpoint(health, host=app.settings.http_host, port=app.settings.http_port)
                 if app.settings.http_port is not None else None)
@@ -111,9 +117,13 @@ async def serve(app: App, adapter_names: Sequence[str]) -> int:
             await service.start(app)
         frozen = tune_interpreter()
         log.info("serving: GIL switch interval %.1f ms, %d startup objects frozen", SWITCH_INTERVAL_S * 1000, frozen)
-        listeners.extend(asyncio.create_task(a.listen(), name=f"listen-{a.name}") for a in adapters)
+        if role.serve:
+            listeners.extend(asyncio.create_task(a.listen(), name=f"listen-{a.name}") for a in adapters)
+        log.info("role %s: %s, %s", role.role, ", ".join(adapter_names) or "no platform",
+                 "scheduler on" if role.clock else "no scheduler")
         stopper = asyncio.create_task(stop.wait(), name="signal")
-        pending = set(listeners)
+        # A clock process listens to nothing: it serves until a signal.
+        pending = set(listeners) or {stopper}
         # One platform ending (the console at EOF) leaves the others serving; a signal ends all.
         while pending and not stop.is_set():
             await asyncio.wait([*pending, stopper], return_when=asyncio.FIRST_COMPLETED)

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.cli import CliError, setup_logging
 from bot.cli.common import load_settings, run_with_app
 from bot.messages import PLATFORMS
+from bot.roles import ROLES, RoleError, plan
 
 
 
@@ -18,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                          description="Start the bot. With no --adapter, every platform whose credentials are set; "
                                      "with none set, the console drill on the embedded SQLite database.")
     run.add_argument("--adapter", action="append", choices=PLATFORMS, help="platform to serve (repeatable)")
+    run.add_argument("--role", choices=ROLES, default="all",
+                     help="all (default): every platform and the scheduler; web: Slack HTTP events, no scheduler; "
+                          "clock: the scheduler, sending only; discord: the Discord gateway, no scheduler")
     run.set_defaults(func=cmd_run)
 
     con = sub.add_parser("console", help="drill in the terminal on the same engine and database")
@@ -44,7 +48,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Half a platform's credentials is a mistake, not a wish for the console: say what is missing.
     if problems := settings.platform_problems():
         raise CliError("; ".join(problems))
-    names = list(dict.fromkeys(args.adapter or settings.configured_platforms() or ["console"]))
+    try:
+        role = plan(args.role, configured=settings.configured_platforms(), asked=args.adapter)
+    except RoleError as exc:
+        raise CliError(str(exc)) from None
+    names = list(role.adapters)
     if "console" in names:  # the terminal is the drill: the log goes beside the database
         # (beside a SQLite file; with a PostgreSQL URL, in the folder it was started from)
         log_file = (settings.db.absolute().parent if isinstance(settings.db, Path) else Path.cwd()) / "saga-drills.log"
@@ -59,7 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError("; ".join(f"--adapter {n} needs {hints[n]}" for n in missing))
     from bot.runtime import serve
 
-    return run_with_app(settings, lambda app: serve(app, names))
+    return run_with_app(settings, lambda app: serve(app, names, role=role))
 
 
 def cmd_console(args: argparse.Namespace) -> int:

@@ -34,6 +34,9 @@ STALLED_SWEEPS = 3
 class SchedulerService:
     """Started by `saga-drills run` after the adapters connect (see bot.runtime.FEATURES)."""
 
+    # Runs only in processes of the `all` and `clock` roles (bot/roles.py).
+    clock = True
+
     def __init__(self, app: App, *, ticker: Ticker | None = None, interval: float = 60.0) -> None:
         self.app = app
         self.ticker = ticker or Ticker(app)
