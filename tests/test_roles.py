@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
+import sys
 
 import pytest
 
@@ -43,9 +45,19 @@ def test_run_with_a_role_it_cannot_take_is_one_line_exit_1(capsys, tmp_path, mon
     assert not list(tmp_path.iterdir()), "nothing was created"
 
 
+@pytest.fixture
+def interpreter_restored():  # type: ignore[no-untyped-def]
+    """serve() tunes the interpreter for a long-running bot; put it back for the tests after this one."""
+    before, thresholds = sys.getswitchinterval(), gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+    sys.setswitchinterval(before)
+
+
 @pytest.mark.parametrize("role", [RolePlan("web", ("slack",), serve=True, clock=False),
                                   RolePlan("clock", ("slack",), serve=False, clock=True)])
-async def test_serve_takes_events_or_ticks_as_its_role_says(app, monkeypatch, role: RolePlan) -> None:  # type: ignore[no-untyped-def]
+async def test_serve_takes_events_or_ticks_as_its_role_says(app, monkeypatch, interpreter_restored, role: RolePlan) -> None:  # type: ignore[no-untyped-def]
     import adapters
 
     from bot.runtime import serve

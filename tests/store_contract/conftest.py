@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import new_database
+from tests.conftest import checked_out_database
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -29,15 +31,19 @@ class Backend:
         return await open_backend(self.settings().db)
 
 
-async def make_backend(request: pytest.FixtureRequest, tmp_path, name: str) -> Backend:  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def backend_for(request: pytest.FixtureRequest, tmp_path, name: str) -> AsyncIterator[Backend]:  # type: ignore[no-untyped-def]
     if name == "sqlite":
-        return Backend("sqlite", str(tmp_path / "contract.db"))
-    return Backend("postgres", await new_database(request.getfixturevalue("pg_cluster")))
+        yield Backend("sqlite", str(tmp_path / "contract.db"))
+        return
+    async with checked_out_database(request.getfixturevalue("pg_cluster")) as url:
+        yield Backend("postgres", url)
 
 
 @pytest.fixture(params=BACKENDS)
-async def backend(request: pytest.FixtureRequest, tmp_path) -> Backend:  # type: ignore[no-untyped-def]
-    return await make_backend(request, tmp_path, request.param)
+async def backend(request: pytest.FixtureRequest, tmp_path):  # type: ignore[no-untyped-def]
+    async with backend_for(request, tmp_path, request.param) as chosen:
+        yield chosen
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.store_contract.conftest import make_backend
+from tests.store_contract.conftest import backend_for
 from tests.store_contract.rerun import collected_from
 
 globals().update(collected_from([
@@ -28,4 +28,5 @@ globals().update(collected_from([
 
 @pytest.fixture
 async def backend(request, tmp_path):  # type: ignore[no-untyped-def]
-    return await make_backend(request, tmp_path, "postgres")
+    async with backend_for(request, tmp_path, "postgres") as chosen:
+        yield chosen

@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import pytest
 
-from tests.store_contract.conftest import make_backend
+from tests.store_contract.conftest import backend_for
 from tests.store_contract.rerun import collected_from
 
 globals().update(collected_from([
     "tests.scheduling.conftest", "tests.scheduling.test_runs", "tests.scheduling.test_reviews",
     "tests.scheduling.test_boards", "tests.scheduling.test_service", "tests.scheduling.test_planner",
     "tests.scheduling.test_chat", "tests.scheduling.test_processes",
-], skip={"cli"}))
+], skip={
+    "cli",
+    # Calendar walks (weeks of ticks across DST and weekdays): they test the planner's dates, and
+    # repeat on PostgreSQL only statements the tests above already run there.
+    "test_spring_forward_neither_skips_nor_doubles_a_day", "test_posts_only_on_the_scheduled_weekdays",
+    "test_fall_back_runs_a_repeated_local_time_once", "test_posted_once_on_the_board_day_just_after_that_days_drill",
+}))
 
 
 @pytest.fixture
 async def backend(request, tmp_path):  # type: ignore[no-untyped-def]
-    return await make_backend(request, tmp_path, "postgres")
+    async with backend_for(request, tmp_path, "postgres") as chosen:
+        yield chosen
 
 
 @pytest.fixture

@@ -29,7 +29,11 @@ MIGRATE_LOCK_TIMEOUT_MS = 60_000
 
 _BUSY = (asyncpg.DeadlockDetectedError, asyncpg.LockNotAvailableError, asyncpg.QueryCanceledError,
          asyncpg.SerializationError, asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError)
-_LOST = (asyncpg.ConnectionDoesNotExistError, asyncpg.PostgresConnectionError, OSError)
+# A server that ended the session (restart, failover, pg_terminate_backend) shows as one of these;
+# asyncpg's client errors included: a connection the server dropped while idle in the pool is
+# found broken ("another operation is in progress") by the next statement sent on it.
+_LOST = (asyncpg.ConnectionDoesNotExistError, asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
+         asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
 
 
 @dataclass
@@ -117,7 +121,7 @@ class PgDatabase:
             except BaseException as exc:
                 if tx.committing is not None:
                     await asyncio.gather(tx.committing, return_exceptions=True)
-                await asyncio.shield(_rollback_if_open(raw))
+                await asyncio.shield(_rollback_if_open(raw, exc))
                 translated = _translated(exc, self.shown)
                 if translated is exc:
                     raise
@@ -138,6 +142,8 @@ class PgDatabase:
             try:
                 yield PgConnection(raw)
             except BaseException as exc:
+                if isinstance(exc, _LOST):
+                    raw.terminate()  # the pool opens a fresh one in its place
                 translated = _translated(exc, self.shown)
                 if translated is exc:
                     raise
@@ -151,7 +157,10 @@ class PgDatabase:
         await self.pool.close()
 
 
-async def _rollback_if_open(raw: asyncpg.Connection) -> None:
+async def _rollback_if_open(raw: asyncpg.Connection, exc: BaseException) -> None:
+    if isinstance(exc, _LOST):
+        raw.terminate()  # the pool opens a fresh one in its place
+        return
     try:
         if not raw.is_closed() and raw.is_in_transaction():
             await raw.execute("ROLLBACK")
