@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +16,7 @@ import yaml
 
 from bot import srs
 from bot.content.loader import load_library
-from bot.messages import DrillCard, Feedback, MemberRef, Notice, StatsView
+from bot.messages import CommandContext, DrillCard, Feedback, MemberRef, Notice, StatsView
 from bot.runtime import open_app
 from bot.store import AnswerRecord
 from tests.drillgen import drill_dict, write_pack
@@ -172,7 +177,6 @@ async def test_i_guessed_refuses_a_wrong_answer_someone_elses_an_unknown_one_and
 
 
 async def test_the_bare_word_marks_the_latest_answer(app, db_path) -> None:  # type: ignore[no-untyped-def]
-    from bot.messages import CommandContext
 
     none_yet = await app.router.command(CommandContext(member=ANA), "guessed")
     assert none_yet.level == "warning" and "not answered a drill yet" in none_yet.text
@@ -219,10 +223,6 @@ async def test_stats_show_the_members_own_top_traps_and_guesses(app, clock) -> N
 
 
 async def test_drills_stats_reports_the_guess_rate_per_drill(app, db_path) -> None:  # type: ignore[no-untyped-def]
-    import json
-    import os
-    import subprocess
-    import sys
 
     for who, guess in ((ANA, True), (BO, False)):
         await app.store.ensure_member(who, now=app.engine.clock.now())
@@ -239,3 +239,27 @@ async def test_drills_stats_reports_the_guess_rate_per_drill(app, db_path) -> No
     table = run()
     assert table.returncode == 0 and " guess " in table.stdout.splitlines()[0]
     assert [line.split()[3] for line in table.stdout.splitlines() if line.startswith("a1 ")] == ["50%"]
+
+
+def test_drills_check_names_every_family_problem_as_path_line_id(tmp_path: Path) -> None:
+
+    folder = tmp_path / "broken"
+    write_family_pack(folder)
+    b1 = yaml.safe_load((folder / "b1.yaml").read_text())
+    (folder / "b1.yaml").write_text(yaml.safe_dump({**b1, "family": "fam-bb"}, sort_keys=False))  # names nothing
+    m1 = yaml.safe_load((folder / "m1.yaml").read_text())
+    (folder / "m1.yaml").write_text(yaml.safe_dump({**m1, "tier": "senior"}, sort_keys=False))  # contradicts its family
+    c1 = yaml.safe_load((folder / "c1.yaml").read_text())
+    for option in c1["options"]:
+        if option.get("misconception") == "wrong-b":
+            option["misconception"] = "wrong-a"
+    (folder / "c1.yaml").write_text(yaml.safe_dump(c1, sort_keys=False))  # tests another belief
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAGA_DRILLS_")}
+    done = subprocess.run([sys.executable, "-m", "bot", "drills", "check", str(folder)], capture_output=True, text=True,
+                          env={**env, "SAGA_DRILLS_DB": str(tmp_path / "x.db")}, timeout=120)
+    out = done.stdout + done.stderr
+    assert done.returncode == 1
+    assert f"{folder / 'b1.yaml'}:" in out and "b1: family: 'fam-bb' is not defined in families.yaml (did you mean 'fam-b'?)" in out
+    assert "m1: tier: senior, but its family 'fam-m' is middle; variants share one tier" in out
+    assert "c1: family: 'fam-c' targets 'wrong-b', and no wrong option here carries that tag" in out
+    assert re.search(r"b1\.yaml:\d+: b1: family:", out), "path:line: drill-id: message"
