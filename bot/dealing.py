@@ -21,20 +21,30 @@ from bot.store import PastAnswer
 
 @dataclass(frozen=True)
 class History:
-    """What dealing reads of a member's answers: when each drill was last answered, and the
-    misconception of the latest answer when it was a wrong one."""
+    """What dealing reads of a member's answers: when each drill was last answered, and the trap
+    that steers the next new drill (the misconception of the latest wrong answer, until a new
+    family has been answered right since)."""
 
     seen: Mapping[str, datetime]
     trap: str | None = None
 
     @classmethod
     def of(cls, answers: Sequence[PastAnswer], drills: Mapping[str, Drill]) -> History:
-        seen = {a.drill_id: a.answered_at for a in answers}  # oldest first: the latest time wins
+        seen: dict[str, datetime] = {}
+        families: set[str] = set()
         trap = None
-        if answers and not answers[-1].correct:
-            drill = drills.get(answers[-1].drill_id)
-            if drill is not None and answers[-1].option_index < len(drill.options):
-                trap = drill.options[answers[-1].option_index].misconception
+        for answer in answers:  # oldest first: the latest time of each drill wins
+            seen[answer.drill_id] = answer.answered_at
+            drill = drills.get(answer.drill_id)
+            family = drill.family_id if drill is not None else answer.drill_id
+            new = family not in families
+            families.add(family)
+            if not answer.correct:
+                # A review answered wrong steers too: it is the belief the member holds now.
+                option = drill.options[answer.option_index] if drill and answer.option_index < len(drill.options) else None
+                trap = option.misconception if option is not None else None
+            elif new:
+                trap = None  # the steered (or any) new drill was dealt and answered right: done
         return cls(seen=seen, trap=trap)
 
 

@@ -263,3 +263,29 @@ def test_drills_check_names_every_family_problem_as_path_line_id(tmp_path: Path)
     assert "m1: tier: senior, but its family 'fam-m' is middle; variants share one tier" in out
     assert "c1: family: 'fam-c' targets 'wrong-b', and no wrong option here carries that tag" in out
     assert re.search(r"b1\.yaml:\d+: b1: family:", out), "path:line: drill-id: message"
+
+
+def test_the_trap_steers_until_a_new_family_is_answered_right(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from bot.dealing import History
+    from bot.store import PastAnswer
+
+    write_family_pack(tmp_path / "pack")
+    drills = load_library([tmp_path / "pack"]).drills
+    t0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    wrong_b = next(i for i, o in enumerate(drills["a1"].options) if o.misconception == "wrong-b")
+    best = drills["a1"].best_index
+
+    def answered(*picks: tuple[str, int]) -> History:
+        return History.of([PastAnswer(delivery_id=f"d{i}", drill_id=d, option_index=o, correct=o == best,
+                                      answered_at=t0 + timedelta(hours=i), guessed=False)
+                           for i, (d, o) in enumerate(picks)], drills)
+
+    assert answered().trap is None and answered(("a1", best)).trap is None
+    assert answered(("a1", wrong_b)).trap == "wrong-b"
+    assert answered(("a1", wrong_b), ("a2", best)).trap == "wrong-b", "a right review of the same family keeps it"
+    assert answered(("b1", best), ("a1", wrong_b), ("b2", best)).trap == "wrong-b", "a review of a seen family keeps it"
+    assert answered(("a1", wrong_b), ("c1", best)).trap is None, "a new family answered right: the steer is spent"
+    history = answered(("a1", wrong_b), ("a1", best))
+    assert history.seen == {"a1": t0 + timedelta(hours=1)}, "the latest time per drill"

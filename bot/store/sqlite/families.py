@@ -78,6 +78,8 @@ class FamilyCards:
             rows = await conn.execute_fetchall(
                 f"SELECT * FROM review_cards WHERE family_id IN ({marks(stale)})", tuple(stale))
             old = [card_from(r) for r in rows]
+            if not old:  # another process folded them between the two reads
+                return 0
             targets = sorted({(c.member_id, family_of[c.family_id]) for c in old})
             present: dict[tuple[str, str], CardState] = {}
             for chunk in _chunks(targets, 400):
