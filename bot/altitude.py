@@ -33,15 +33,15 @@ def target_tier(level: Level) -> Tier:
 
 
 def progress_line(tiers: list[TierProgress], level: Level, *, threshold: float = 0.6, orbit: float = 0.9) -> str:
-    """One line on what it takes to reach the next level, e.g. 'Climbing toward Senior: 7 of 12 middle drills held'."""
+    """One line on what it takes to reach the next level, e.g. 'Climbing toward Senior: 7 of 12 middle concepts held'."""
     by_tier = {t.tier: t for t in tiers}
     if level is Level.orbit:
         weakest = min(tiers, key=lambda t: t.mastery)
-        return f"In orbit: keep reviews coming ({weakest.held} of {weakest.total} {weakest.tier} drills held)"
+        return f"In orbit: keep reviews coming ({weakest.held} of {weakest.total} {weakest.tier} concepts held)"
     if level is Level.senior:
         needs = [t for t in tiers if t.mastery < orbit]
         parts = ", ".join(f"{t.held} of {t.total} {t.tier} (need {_need(t.total, orbit)})" for t in needs)
-        return f"Climbing toward In orbit: {parts} drills held"
+        return f"Climbing toward In orbit: {parts} concepts held"
     tier = target_tier(level)
     t = by_tier[tier.value]
     nxt = TIER_LEVEL[tier].value
@@ -51,7 +51,7 @@ def progress_line(tiers: list[TierProgress], level: Level, *, threshold: float =
         if p.mastery < threshold:
             t = p
             break
-    return f"Climbing toward {nxt}: {t.held} of {t.total} {t.tier} drills held (need {_need(t.total, threshold)})"
+    return f"Climbing toward {nxt}: {t.held} of {t.total} {t.tier} concepts held (need {_need(t.total, threshold)})"
 
 
 def _need(total: int, fraction: float) -> int:

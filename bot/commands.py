@@ -49,6 +49,8 @@ class CommandRouter:
         self.leads = frozenset(self.leads)
         self.register("next", self._next, usage="next", summary="a drill now (reviews first)")
         self.register("stats", self._stats, usage="stats", summary="your altitude, streak and reviews due")
+        self.register("guessed", self._guessed, usage="guessed",
+                      summary="your last right answer was a guess: it comes back sooner (the board still counts it)")
         self.register("pause", self._pause, usage="pause DAYS", summary="no review DMs for a while (vacation)")
         self.register("resume", self._resume, usage="resume", summary="review DMs again")
         self.register("optout", self._optout, usage="optout", summary="hide yourself from leaderboards")
@@ -140,6 +142,13 @@ class CommandRouter:
 
     async def _stats(self, ctx: CommandContext, args: list[str]) -> Reply:
         return await self.engine.stats(ctx.member)
+
+    async def _guessed(self, ctx: CommandContext, args: list[str]) -> Reply:
+        # The feedback's button names its delivery; typed bare, it means the latest answer.
+        if len(args) > 1:
+            return Notice(text="Usage: `/drill guessed` (your latest answer) or the “I guessed” button under a right answer.",
+                          level="warning")
+        return await self.engine.guessed(ctx.member, args[0] if args else None)
 
     async def _help(self, ctx: CommandContext, args: list[str]) -> Reply:
         return self.help_notice()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import altitude, srs, standing
+from bot import altitude, dealing, srs, standing
 from bot.clock import Clock, SystemClock
 from bot.content.loader import Library
 from bot.content.models import LETTERS, Drill, Tier
@@ -26,11 +26,16 @@ from bot.messages import (
     SourceView,
     StatsView,
     TierProgress,
+    TrapLine,
 )
-from bot.store import AnswerRecord, CardState, Delivery, MemberRow, MemberSnapshot, Store, new_id
+from bot.store import AnswerRecord, CardState, Delivery, MemberRow, MemberSnapshot, PastAnswer, Store, new_id
 from bot.streaks import STREAK_HORIZON
 
 log = logging.getLogger(__name__)
+
+# `/drill stats` names the traps among the member's latest answers (issue 12: "3 of last 10").
+TRAP_WINDOW = 10
+TRAPS_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -60,19 +65,33 @@ class Engine:
 
     # -- dealing ---------------------------------------------------------------------------
     async def next_drill(self, member: MemberRef) -> DrillCard | Notice:
-        """Due reviews first, then a new drill from the tier being climbed, never one held."""
+        """Due reviews first (a sibling variant), then a new family from the tier being climbed, never one held."""
         now = self.clock.now()
         row = await self.store.ensure_member(member, now=now)
-        cards = {c.drill_id: c for c in await self.store.cards_for(row.id)}
-        drill, kind, due_since = self._choose(cards, now)
+        cards = {c.family_id: c for c in await self.store.cards_for(row.id)}
+        history = dealing.History.of(await self.store.answer_history(row.id), self.library.drills)
+        drill, kind, due_since = self._choose(cards, history, now)
         if drill is None:
-            upcoming = min((c.due for c in cards.values() if self._active(c.drill_id)), default=None)
+            upcoming = min((c.due for c in cards.values() if self._active(c.family_id)), default=None)
             when = f" Your next review is due {self._local(upcoming, row).strftime('%a %d %b, %H:%M')}." if upcoming else ""
             return Notice(text=f"You hold every drill in the active packs.{when}")
         footer = (f"review · due since {self._local(due_since, row).strftime('%A')}" if due_since
                   else "answers are private · only you see the feedback")
         return await self.deal(drill, kind=kind, member_id=row.id, platform=member.platform,
                                space=member.space, footer=footer)
+
+    async def review_variants(self, member_id: str, family_ids: list[str]) -> list[Drill]:
+        """The variant each due family deals in a review DM, in the order given (see bot.dealing)."""
+        cards = {c.family_id: c for c in await self.store.cards_for(member_id)}
+        history = dealing.History.of(await self.store.answer_history(member_id), self.library.drills)
+        picked = []
+        for family_id in family_ids:
+            variants = self.library.variants(family_id)
+            if variants:
+                card = cards.get(family_id)
+                picked.append(dealing.pick_variant(variants, history.seen, avoid=card.drill_id if card else None,
+                                                   rng=self.rng))
+        return picked
 
     async def deal(self, drill: Drill, *, kind: DeliveryKind, platform: str, space: str,
                    member_id: str | None = None, channel: str | None = None,
@@ -97,26 +116,32 @@ class Engine:
     def card_for(self, delivery: Delivery, drill: Drill, *, footer: str = "") -> DrillCard:
         return card_view(delivery, drill, footer=footer)
 
-    def _active(self, drill_id: str) -> bool:
-        drill = self.library.get(drill_id)
-        return drill is not None and not drill.retracted
+    def _active(self, family_id: str) -> bool:
+        """A family with an active variant: its card counts and can be dealt."""
+        return bool(self.library.variants(family_id))
 
-    def _choose(self, cards: dict[str, CardState], now: datetime) -> tuple[Drill | None, DeliveryKind, datetime | None]:
-        due = sorted((c for c in cards.values() if srs.is_due(c, now) and self._active(c.drill_id)), key=lambda c: c.due)
+    def _choose(self, cards: dict[str, CardState], history: dealing.History,
+                now: datetime) -> tuple[Drill | None, DeliveryKind, datetime | None]:
+        due = sorted((c for c in cards.values() if srs.is_due(c, now) and self._active(c.family_id)), key=lambda c: c.due)
         if due:
-            return self.library.drills[due[0].drill_id], "review", due[0].due
-        target = altitude.target_tier(self._level(cards, now))
-        unseen = [d for d in self.library.active if d.id not in cards]
-        # Prefer the target tier, then the tiers above it, then the ones below.
-        ranked = sorted({d.tier for d in unseen}, key=lambda t: (t.rank < target.rank, abs(t.rank - target.rank)))
-        if ranked:
-            pool = [d for d in unseen if d.tier is ranked[0]]
-            return self.rng.choice(pool), "on_demand", None
-        not_held = sorted((c for c in cards.values() if self._active(c.drill_id)
+            return self._sibling(due[0], history), "review", due[0].due
+        families = self.library.variants_by_family()
+        unseen = {f: v for f, v in families.items() if f not in cards}
+        picked = dealing.pick_new_family(unseen, target=altitude.target_tier(self._level(cards, now)), trap=history.trap,
+                                         families=self.library.families, rng=self.rng)
+        if picked is not None:
+            family_id, steered = picked
+            if steered:
+                log.debug("steering a member toward %s after the trap %s", family_id, history.trap)
+            return dealing.pick_variant(unseen[family_id], history.seen, avoid=None, rng=self.rng), "on_demand", None
+        not_held = sorted((c for c in cards.values() if self._active(c.family_id)
                            and not srs.holds(c, now, min_retrievability=self.rules.hold)), key=lambda c: c.due)
         if not_held:
-            return self.library.drills[not_held[0].drill_id], "review", None
+            return self._sibling(not_held[0], history), "review", None
         return None, "on_demand", None
+
+    def _sibling(self, card: CardState, history: dealing.History) -> Drill:
+        return dealing.pick_variant(self.library.variants(card.family_id), history.seen, avoid=card.drill_id, rng=self.rng)
 
     # -- answering -------------------------------------------------------------------------
     async def delivery_space(self, platform: str, delivery_id: str) -> str:
@@ -150,6 +175,7 @@ class Engine:
             delivery_id=delivery.id, member_id=row.id, drill_id=drill.id,
             option_index=delivery.option_order[LETTERS.index(letter)],
             correct=drill.options[delivery.option_order[LETTERS.index(letter)]].best, answered_at=now,
+            family_id=drill.family_id,
         )
         try:
             # The feedback is derived inside the answer batch, while SQLite writes it, and comes
@@ -177,7 +203,32 @@ class Engine:
             sources=self._sources(drill),
             altitude_line=altitude_line, streak_days=current.streak(now),
             duplicate=duplicate, next_drill_title=nxt.title if nxt and not nxt.retracted else None,
+            guess_command=f"guessed {delivery.id}" if answer.correct else None,
         )
+
+    # -- "I guessed" -----------------------------------------------------------------------
+    async def guessed(self, member: MemberRef, delivery_id: str | None = None) -> Notice:
+        """Grade a right answer Hard instead of Good: the member says it was a guess. The board
+        still counts it; only the family's review card changes, and only for that answer."""
+        now = self.clock.now()
+        row = await self.store.ensure_member(member, now=now)
+        if delivery_id is None:  # the console's bare word: the member's latest answer
+            history = await self.store.answer_history(row.id)
+            if not history:
+                # No "next" button: on the console that would close the card on screen.
+                return Notice(text="You have not answered a drill yet, so there is nothing to mark as a guess.",
+                              level="warning")
+            delivery_id = history[-1].delivery_id
+        delivery = await self.store.get_delivery(delivery_id)
+        if delivery is None or (delivery.member_id is not None and delivery.member_id != row.id):
+            return Notice(text="That feedback is not yours (or no longer known), so nothing was changed.", level="warning")
+        drill = self.library.get(delivery.drill_id)
+        family_id = drill.family_id if drill is not None else delivery.drill_id
+        outcome = await self.store.mark_guessed(row.id, delivery.id, family_id, srs.regrade_guess, now=now)
+        self._standings.pop(row.id, None)  # the card may hold differently now
+        if outcome == "marked":
+            log.info("a %s answer to %s marked as a guess", member.platform, delivery.drill_id)
+        return Notice(text=_GUESS_REPLIES[outcome], level="info" if outcome == "marked" else "warning")
 
     # -- stats -----------------------------------------------------------------------------
     async def stats(self, member: MemberRef) -> StatsView:
@@ -185,7 +236,23 @@ class Engine:
         row = await self.store.ensure_member(member, now=now)
         row = await self.store.get_member(row.id) or row  # pause and opt-out may have changed elsewhere
         snapshot = await self.store.member_snapshot(row.id, since=now - STREAK_HORIZON)
-        return self._stats_from(row, snapshot)
+        history = await self.store.answer_history(row.id)
+        return self._stats_from(row, snapshot).model_copy(update={
+            "traps": self._traps(history[-TRAP_WINDOW:]), "guessed": sum(a.guessed for a in history)})
+
+    def _traps(self, latest: list[PastAnswer]) -> tuple[TrapLine, ...]:
+        """The misconceptions the member chose most among their latest answers, most often first."""
+        counts: dict[str, int] = {}
+        for answer in latest:
+            drill = self.library.get(answer.drill_id)
+            if answer.correct or drill is None or answer.option_index >= len(drill.options):
+                continue
+            tag = drill.options[answer.option_index].misconception
+            if tag:
+                tag = self.library.renamed.get(tag, tag)
+                counts[tag] = counts.get(tag, 0) + 1
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TRAPS_SHOWN]
+        return tuple(TrapLine(tag=tag, name=tag.replace("-", " "), count=n, of=len(latest)) for tag, n in ranked)
 
     def _stats_from(self, row: MemberRow, snapshot: MemberSnapshot) -> StatsView:
         now = self.clock.now()
@@ -196,7 +263,7 @@ class Engine:
         return StatsView(
             display_name=row.display_name or row.user_id, level=level, tiers=self._tiers(current),
             progress_line=line, streak_days=current.streak(now), answered=snapshot.answered, correct=snapshot.correct,
-            reviews_due=sum(1 for c in snapshot.cards.values() if srs.is_due(c, now) and self._active(c.drill_id)),
+            reviews_due=sum(1 for c in snapshot.cards.values() if srs.is_due(c, now) and self._active(c.family_id)),
             paused_until=self._local(row.paused_until, row).strftime("%Y-%m-%d") if row.paused_until and row.paused_until > now else None,
         )
 
@@ -220,8 +287,8 @@ class Engine:
             unchanged = (snapshot.answered == prev.answered and now < prev.valid_until and prev.zone == args["zone"]
                          and prev.generation == self.library.generation)
             current = prev if unchanged else None
-        elif prev is not None and answer.drill_id in snapshot.cards:
-            current = standing.advance(prev, snapshot.cards[answer.drill_id], answer.answered_at, **args)
+        elif prev is not None and answer.card_key in snapshot.cards:
+            current = standing.advance(prev, snapshot.cards[answer.card_key], answer.answered_at, **args)
         if current is None:
             current = standing.compute(snapshot.cards.values(), snapshot.recent, **args)
         if len(self._standings) > 20_000:
@@ -289,6 +356,16 @@ class Engine:
 
     def _local(self, when: datetime, row: MemberRow) -> datetime:
         return when.astimezone(self.zone(row))
+
+
+_GUESS_REPLIES = {
+    "marked": "Marked as a guess: that answer is graded Hard instead of Good, so the idea comes back sooner. "
+              "It still counts as right on the board.",
+    "unanswered": "You have not answered that drill, so there is nothing to mark as a guess; nothing was changed.",
+    "wrong": "That answer was not right, so it is already graded as a miss; nothing was changed.",
+    "already": "You already marked that answer as a guess; nothing was changed.",
+    "moved": "You have answered that idea again since, so that answer's grade is settled; nothing was changed.",
+}
 
 
 def card_view(delivery: Delivery, drill: Drill, *, footer: str = "") -> DrillCard:

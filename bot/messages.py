@@ -110,6 +110,8 @@ class Feedback(_Frozen):
     streak_days: int
     duplicate: bool = False
     next_drill_title: str | None = None
+    # Under a right answer: the `/drill` command of the "I guessed" button (grades it Hard).
+    guess_command: str | None = None
 
 
 class TierProgress(_Frozen):
@@ -120,6 +122,15 @@ class TierProgress(_Frozen):
     @property
     def mastery(self) -> float:
         return self.held / self.total if self.total else 0.0
+
+
+class TrapLine(_Frozen):
+    """A misconception the member fell for: `count` of their latest `of` answers chose it."""
+
+    tag: str
+    name: str
+    count: int
+    of: int
 
 
 class StatsView(_Frozen):
@@ -133,6 +144,19 @@ class StatsView(_Frozen):
     correct: int
     reviews_due: int
     paused_until: str | None = None
+    traps: tuple[TrapLine, ...] = ()
+    guessed: int = 0  # right answers the member marked as guesses
+
+    @property
+    def traps_line(self) -> str:
+        """'you fall for: retry without idempotency · 3 of last 10; …', or '' without traps."""
+        if not self.traps:
+            return ""
+        return "you fall for: " + "; ".join(f"{t.name} · {t.count} of last {t.of}" for t in self.traps)
+
+    @property
+    def guess_line(self) -> str:
+        return f"guesses: {self.guessed} of {self.correct} right answers" if self.guessed else ""
 
     @property
     def accuracy(self) -> float:

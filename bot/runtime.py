@@ -66,6 +66,9 @@ async def open_app(settings: Settings, *, clock: Clock | None = None, library: L
     library = library or load_settings_library(settings)
     stores = await open_backend(settings.db)
     store = stores.core
+    # Cards kept under a drill id (before families, or before a drill joined one) become the
+    # family's card; a no-op once folded, so every start may run it.
+    await store.fold_cards(library.family_map())
     rules = Rules(mastery=settings.mastery_threshold, orbit=settings.orbit_threshold,
                   hold=settings.hold_retrievability, default_tz=settings.tz)
     engine = Engine(store, library, clock=clock or SystemClock(), rules=rules)

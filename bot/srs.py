@@ -1,7 +1,8 @@
-"""Spaced repetition on the `fsrs` package: binary grading, right -> Good, wrong -> Again."""
+"""Spaced repetition on the `fsrs` package: right -> Good, wrong -> Again, a right guess -> Hard."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from fsrs import Card, Rating, Scheduler, State
@@ -25,19 +26,48 @@ def _to_fsrs(card: CardState) -> Card:
     )
 
 
-def review(card: CardState | None, answer: AnswerRecord) -> CardState:
-    """The card after this answer, computed by FSRS at the answer's own instant."""
+def review(card: CardState | None, answer: AnswerRecord, *, guessed: bool = False) -> CardState:
+    """The family's card after this answer, computed by FSRS at the answer's own instant.
+
+    A right answer the member calls a guess is graded Hard: the card comes back sooner than
+    after Good, without the relapse of Again (the answer still counts as right everywhere else).
+    """
     when = to_utc(answer.answered_at)
     fsrs_card = _to_fsrs(card) if card else Card(card_id=1, due=when)
-    updated, _log = _SCHEDULER.review_card(fsrs_card, Rating.Good if answer.correct else Rating.Again,
-                                           review_datetime=when)
+    rating = Rating.Again if not answer.correct else Rating.Hard if guessed else Rating.Good
+    updated, _log = _SCHEDULER.review_card(fsrs_card, rating, review_datetime=when)
     lapsed = card is not None and card.last_correct and not answer.correct
     return CardState(
-        member_id=answer.member_id, drill_id=answer.drill_id, state=int(updated.state), step=updated.step,
+        member_id=answer.member_id, family_id=answer.card_key, state=int(updated.state), step=updated.step,
         stability=updated.stability, difficulty=updated.difficulty, due=to_utc(updated.due),
         last_review=to_utc(updated.last_review) if updated.last_review else when,
         last_correct=answer.correct, reviews=(card.reviews if card else 0) + 1,
         lapses=(card.lapses if card else 0) + lapsed,
+        drill_id=answer.drill_id, delivery_id=answer.delivery_id, prior=encode(card) if card else None,
+    )
+
+
+def regrade_guess(card: CardState, answer: AnswerRecord) -> CardState:
+    """The card as if `answer` (the one that made `card`) had been graded Hard: replayed from the
+    state before it, at the answer's own instant, so later days see exactly one Hard review."""
+    prior = decode(card.prior, member_id=card.member_id, family_id=card.family_id) if card.prior else None
+    return review(prior, answer, guessed=True)
+
+
+# The state before an answer, kept beside the card for "I guessed". Positional JSON (a dozen
+# bytes of keys per answer saved); the order below is the format, never reorder it.
+def encode(card: CardState) -> str:
+    return json.dumps([card.state, card.step, card.stability, card.difficulty, card.due.isoformat(),
+                       card.last_review.isoformat() if card.last_review else None, card.last_correct,
+                       card.reviews, card.lapses, card.drill_id, card.delivery_id])
+
+
+def decode(text: str, *, member_id: str, family_id: str) -> CardState:
+    state, step, stability, difficulty, due, last_review, last_correct, reviews, lapses, drill_id, delivery_id = json.loads(text)
+    return CardState(
+        member_id=member_id, family_id=family_id, state=state, step=step, stability=stability, difficulty=difficulty,
+        due=to_utc(datetime.fromisoformat(due)), last_review=to_utc(datetime.fromisoformat(last_review)) if last_review else None,
+        last_correct=last_correct, reviews=reviews, lapses=lapses, drill_id=drill_id, delivery_id=delivery_id,
     )
 
 

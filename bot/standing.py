@@ -1,4 +1,4 @@
-"""A member's standing for feedback (held drills per tier, streak), advanced answer by answer.
+"""A member's standing for feedback (held families per tier, streak), advanced answer by answer.
 
 Every answer's feedback shows the altitude line and the streak. Recomputing them walks every
 card and every recent answer; after one new answer only one card changed, and time only
@@ -55,9 +55,17 @@ def _safe_until(card: CardState, hold: float) -> datetime:
     return card.last_review + timedelta(days=days)
 
 
-def _active_tier(library: Library, drill_id: str) -> Tier | None:
-    drill = library.get(drill_id)
-    return drill.tier if drill is not None and not drill.retracted else None
+def _active_tier(library: Library, family_id: str) -> Tier | None:
+    """The tier of a family with an active variant (variants share it); None when none is active."""
+    variants = library.variants(family_id)
+    return variants[0].tier if variants else None
+
+
+def _any_tier(library: Library, family_id: str) -> Tier:
+    """The tier a family had, active or not (a held card whose last variant was just retracted)."""
+    family = library.families.get(family_id)
+    drill = library.get(family_id)
+    return family.tier if family is not None else drill.tier if drill is not None else Tier.junior
 
 
 def compute(cards: Iterable[CardState], recent: Iterable[datetime], *, answered: int, library: Library,
@@ -66,10 +74,10 @@ def compute(cards: Iterable[CardState], recent: Iterable[datetime], *, answered:
     held = dict.fromkeys(Tier, 0)
     ids, until = set(), _FOREVER
     for card in cards:
-        tier = _active_tier(library, card.drill_id)
+        tier = _active_tier(library, card.family_id)
         if tier is not None and srs.holds(card, now, min_retrievability=hold):
             held[tier] += 1
-            ids.add(card.drill_id)
+            ids.add(card.family_id)
             until = min(until, _safe_until(card, hold))
     tz = ZoneInfo(zone)
     run_end, run_len = streaks.latest_run(recent, tz, until=now.astimezone(tz).date())
@@ -93,17 +101,17 @@ def advance(prev: Standing, card: CardState, answered_at: datetime, *, answered:
     else:
         return None  # an answer dated before the latest one: let the full walk sort it out
     held, ids, until = prev.held, prev.held_ids, prev.valid_until
-    drill_id = card.drill_id
-    tier = _active_tier(library, drill_id)
-    was_held = drill_id in ids
+    family_id = card.family_id
+    tier = _active_tier(library, family_id)
+    was_held = family_id in ids
     holds = tier is not None and srs.holds(card, now, min_retrievability=hold)
     if was_held != holds:  # copy only what changes: most answers leave the held set as it was
         held = dict(held)
         if was_held:
-            ids = ids - {drill_id}
-            held[tier or library.drills[drill_id].tier] -= 1
+            ids = ids - {family_id}
+            held[tier or _any_tier(library, family_id)] -= 1
         else:
-            ids = ids | {drill_id}
+            ids = ids | {family_id}
             held[tier] += 1  # type: ignore[index]
     if holds:
         until = min(until, _safe_until(card, hold))

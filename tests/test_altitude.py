@@ -46,9 +46,9 @@ def test_target_tier_follows_level() -> None:
 def test_progress_line_names_the_gate() -> None:
     tiers = [TierProgress(tier="junior", held=8, total=12), TierProgress(tier="middle", held=7, total=16),
              TierProgress(tier="senior", held=0, total=12)]
-    assert progress_line(tiers, Level.junior) == "Climbing toward Middle: 7 of 16 middle drills held (need 10)"
+    assert progress_line(tiers, Level.junior) == "Climbing toward Middle: 7 of 16 middle concepts held (need 10)"
     tiers[1] = TierProgress(tier="middle", held=10, total=16)
-    assert progress_line(tiers, Level.middle) == "Climbing toward Senior: 0 of 12 senior drills held (need 8)"
+    assert progress_line(tiers, Level.middle) == "Climbing toward Senior: 0 of 12 senior concepts held (need 8)"
 
 
 @pytest.fixture

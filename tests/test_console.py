@@ -179,3 +179,21 @@ def test_counted_puts_the_noun_in_the_right_number() -> None:
 
     assert [counted(n, "point") for n in (0, 1, 2)] == ["0 points", "1 point", "2 points"]
     assert counted(1, "first answer") == "1 first answer" and counted(3, "entry", "entries") == "3 entries"
+
+
+def test_console_word_guessed_marks_the_latest_right_answer_once(tmp_path: Path) -> None:
+    import re
+    import sqlite3
+
+    result = _bot(tmp_path, "console", "--member", "alice", stdin="guessed\na\nguessed\nguessed\nguessed nosuch\nquit\n")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    out = " ".join(result.stdout.split())  # the panels wrap lines; read words
+    assert "not answered a drill yet" in out, "the word before any answer"
+    assert "not yours" in out, "an unknown delivery"
+    with sqlite3.connect(tmp_path / "console.db") as conn:
+        [(correct, guessed)] = conn.execute("SELECT correct, guessed_at IS NOT NULL FROM answers").fetchall()
+    if correct:
+        assert "A guess? Type `guessed`" in out and "Marked as a guess" in out and "already marked" in out
+        assert guessed == 1
+    else:
+        assert len(re.findall("not right, so it is already graded as a miss", out)) == 2 and guessed == 0

@@ -70,7 +70,7 @@ def test_hold_horizon_agrees_with_fsrs_retrievability(threshold: float) -> None:
     """SQL reports count held cards with hold_horizon; it must match fsrs itself day for day."""
     horizon = srs.hold_horizon(threshold)
     for stability in (0.2, 1.0, 2.3065, 10.96, 100.0):
-        card = CardState(member_id="m", drill_id="x", state=2, step=None, stability=stability, difficulty=5.0,
+        card = CardState(member_id="m", family_id="x", state=2, step=None, stability=stability, difficulty=5.0,
                          due=T0, last_review=T0, last_correct=True)
         for days in range(0, 400):
             now = T0 + timedelta(days=days, hours=1)

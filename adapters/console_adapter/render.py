@@ -75,6 +75,8 @@ def _feedback(fb: Feedback) -> RenderableType:
     parts += [Text(""), Text(f"{fb.altitude_line} · streak {fb.streak_days} day{'s' if fb.streak_days != 1 else ''}")]
     if fb.next_drill_title:
         parts.append(Text(f"Continue the climb ↑ {fb.next_drill_title} — type `next`", style="cyan"))
+    if fb.guess_command:
+        parts.append(Text("A guess? Type `guessed`: it comes back sooner (it still counts as right).", style="dim"))
     return Panel(Group(*parts), title=fb.title, title_align="left", border_style="green" if fb.correct else "red")
 
 
@@ -83,6 +85,10 @@ def _stats(st: StatsView) -> RenderableType:
     for t in st.tiers:
         rows.append(Text(f"{t.tier:<7} {bar(t.mastery)} {t.held}/{t.total}"))
     rows += [Text(""), Text(f"streak {st.streak_days} · accuracy {st.accuracy:.0%} of {st.answered} · reviews due {st.reviews_due}")]
+    if st.traps_line:
+        rows.append(Text(st.traps_line, style="yellow"))
+    if st.guess_line:
+        rows.append(Text(st.guess_line, style="dim"))
     if st.paused_until:
         rows.append(Text(f"paused until {st.paused_until}", style="yellow"))
     return Panel(Group(*rows), title=f"{st.display_name} · {st.level.value}", title_align="left")

@@ -224,7 +224,10 @@ def _feedback(fb: Feedback, space: str | None) -> DiscordMessage:
     if fb.next_drill_title:
         parts.append(f"**Continue the climb ↑** {fb.next_drill_title}")
     label = "Continue the climb" if fb.next_drill_title else "Next drill"
-    rows = _action_rows([Action(label=label, command="next", style="primary")], space)
+    actions = [Action(label=label, command="next", style="primary")]
+    if fb.guess_command:  # under a right answer only: a wrong one is graded as a miss already
+        actions.append(Action(label="I guessed", command=fb.guess_command))
+    rows = _action_rows(actions, space)
     return _text_message("\n".join(parts), rows, color=COLORS["right" if fb.correct else "wrong"])
 
 
@@ -239,6 +242,10 @@ def _stats(st: StatsView, space: str | None) -> DiscordMessage:
     tiers = "\n".join(f"{t.tier.capitalize():<{width}} {bar(t.mastery)} {t.held}/{t.total}" for t in st.tiers)
     lines = [ladder, st.progress_line, f"```\n{tiers}\n```" if tiers else "",
              f"streak {st.streak_days} · accuracy {st.accuracy:.0%} of {st.answered} · reviews due {st.reviews_due}"]
+    if st.traps_line:
+        lines.append(st.traps_line)
+    if st.guess_line:
+        lines.append(f"-# {st.guess_line}")
     if st.paused_until:
         lines.append(f"-# paused until {st.paused_until}")
     return _text_message(_join(*lines), _action_rows([NEXT_BUTTON], space), color=COLORS["info"],

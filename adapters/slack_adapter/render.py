@@ -117,9 +117,15 @@ def _feedback(fb: Feedback) -> tuple[str, list[dict[str, Any]]]:
     blocks.append(context(f"{escape(fb.altitude_line)} · streak {days}"))
     if fb.next_drill_title:
         blocks += text_sections(f"Continue the climb ↑ *{escape(fb.next_drill_title)}*")
-    blocks += _action_buttons((Action(label="Next drill", command="next", style="primary"),))
+    blocks += _action_buttons(_feedback_actions(fb, Action(label="Next drill", command="next", style="primary")))
     verdict_text = "Right" if fb.correct else f"Not this time; best answer {fb.best_letter}"
     return f"{verdict_text}: {fb.title}", blocks
+
+
+def _feedback_actions(fb: Feedback, next_action: Action) -> tuple[Action, ...]:
+    # "I guessed" sits under a right answer only: a wrong one is graded as a miss already.
+    guess = (Action(label="I guessed", command=fb.guess_command),) if fb.guess_command else ()
+    return (next_action, *guess)
 
 
 # -- stats and the Home tab -------------------------------------------------------------------
@@ -142,6 +148,10 @@ def _stats_blocks(st: StatsView) -> list[dict[str, Any]]:
     if tiers:
         blocks += code_sections(tiers, max_sections=1)
     blocks.append(context(" · ".join(facts)))
+    # Stats replies are ephemeral and the Home tab is the member's own: the traps stay private.
+    mine = [line for line in (st.traps_line, st.guess_line) if line]
+    if mine:
+        blocks.append(context(*(escape(line) for line in mine)))
     return blocks
 
 

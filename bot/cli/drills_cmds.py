@@ -190,7 +190,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from bot.content.models import LETTERS
 
     async def body(app):  # type: ignore[no-untyped-def]
-        rows = [Response(member=r.member, drill_id=r.drill_id, option_index=r.option_index, correct=r.correct)
+        rows = [Response(member=r.member, drill_id=r.drill_id, option_index=r.option_index, correct=r.correct,
+                         guessed=r.guessed)
                 async for r in app.store.export_answers()]
         return app.library, analyse(rows)
 
@@ -198,6 +199,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     order = sorted(items.values(), key=lambda i: (not i.flags, i.p_right, i.drill_id))
     if args.json:
         print(json.dumps([{"drill": i.drill_id, "attempts": i.attempts, "right": round(i.p_right, 4),
+                           "guess_rate": None if i.guess_rate is None else round(i.guess_rate, 4),
                            "options": {str(k): v for k, v in sorted(i.options.items())},
                            "discrimination": None if i.discrimination is None else round(i.discrimination, 4),
                            "flags": list(i.flags)} for i in order], indent=2))
@@ -205,15 +207,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if not items:
         print("no answers recorded yet: item analysis needs answers (try `saga-drills console`)")
         return 0
-    print(f"{'drill':<45} {'n':>5} {'right':>6} {'r_pb':>6}  options (file order)        flags")
+    print(f"{'drill':<45} {'n':>5} {'right':>6} {'guess':>6} {'r_pb':>6}  options (file order)        flags")
     for i in order:
         drill = lib.get(i.drill_id)
         spread = " ".join(f"{LETTERS[k]}{'*' if drill and drill.options[k].best else ''}:{v}"
                           for k, v in sorted(i.options.items()) if k < len(LETTERS))
         r = "  –" if i.discrimination is None else f"{i.discrimination:+.2f}"
-        print(f"{i.drill_id:<45} {i.attempts:>5} {i.p_right:>6.0%} {r:>6}  {spread:<27} {'; '.join(i.flags)}")
+        guess = "  –" if i.guess_rate is None else f"{i.guess_rate:.0%}"  # of the right answers
+        print(f"{i.drill_id:<45} {i.attempts:>5} {i.p_right:>6.0%} {guess:>6} {r:>6}  {spread:<27} {'; '.join(i.flags)}")
     flagged = sum(1 for i in items.values() if i.flags)
-    print(f"{len(items)} drills answered, {flagged} flagged (n ≥ 5; * marks the best option)", file=sys.stderr)
+    print(f"{len(items)} drills answered, {flagged} flagged (n ≥ 5; * marks the best option; guess: right answers "
+          "called a guess)", file=sys.stderr)
     return 0
 
 

@@ -116,7 +116,7 @@ def _sample_replies(drill: Drill) -> Iterator[Reply]:
             chosen_letter=LETTERS[i], chosen_text=option.text, chosen_why=option.why, best_letter=LETTERS[best],
             best_text=drill.options[best].text, best_why=drill.options[best].why, takeaway=drill.takeaway, recap=drill.recap,
             sources=tuple(SourceView(title=s.title, url=str(s.url)) for s in drill.sources),
-            altitude_line="Senior · Climbing toward In orbit: 11 of 12 junior (need 11), 16 of 18 middle (need 17) drills held",
+            altitude_line="Senior · Climbing toward In orbit: 11 of 12 junior (need 11), 16 of 18 middle (need 17) concepts held",
             streak_days=365, next_drill_title="x" * 120,
         )
     yield Reveal(delivery_id=delivery.id, drill_id=drill.id, title=drill.title, takeaway=drill.takeaway, recap=drill.recap,

@@ -20,6 +20,7 @@ class Response:
     drill_id: str
     option_index: int
     correct: bool
+    guessed: bool = False  # a right answer the member called a guess
 
 
 @dataclass
@@ -27,6 +28,7 @@ class ItemStats:
     drill_id: str
     attempts: int
     right: int
+    guessed: int = 0
     options: Counter[int] = field(default_factory=Counter)
     discrimination: float | None = None
     flags: tuple[str, ...] = ()
@@ -34,6 +36,11 @@ class ItemStats:
     @property
     def p_right(self) -> float:
         return self.right / self.attempts if self.attempts else 0.0
+
+    @property
+    def guess_rate(self) -> float | None:
+        """Of the right first answers, the share the members called guesses (None without any)."""
+        return self.guessed / self.right if self.right else None
 
 
 def first_responses(rows: Iterable[Response]) -> list[Response]:
@@ -80,6 +87,7 @@ def analyse(rows: Iterable[Response]) -> dict[str, ItemStats]:
         item = items.setdefault(r.drill_id, ItemStats(drill_id=r.drill_id, attempts=0, right=0))
         item.attempts += 1
         item.right += int(r.correct)
+        item.guessed += int(r.correct and r.guessed)
         item.options[r.option_index] += 1
         right, count = totals[r.member]
         if count > 1:  # a member with only this answer has no rest score

@@ -108,6 +108,10 @@ class Library:
         """The active drills of one family (empty when it has none)."""
         return self.variants_by_family().get(family_id, ())
 
+    def family_map(self) -> dict[str, str]:
+        """Every drill id, retracted ones too, to the family whose card its answers review."""
+        return {drill.id: drill.family_id for drill in self.drills.values()}
+
     def family_of(self, drill_id: str) -> str:
         """The family a drill id belongs to; an unknown id is a family of its own."""
         drill = self.drills.get(drill_id)

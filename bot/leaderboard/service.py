@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import srs
+from bot.content.models import Tier
 from bot.leaderboard import BoardError, charts
 from bot.leaderboard.periods import Window, calendar_window
 from bot.leaderboard.rendering import board_table, report_table
@@ -88,7 +89,9 @@ class Leaderboards:
     async def levels(self, member_ids: set[str], *, scope: Scope | None = None) -> dict[str, Level]:
         """Each member's altitude now, by the engine's rule, from grouped queries (see held_counts)."""
         library, settings = self.app.library, self.app.settings
-        active = {tier: [d.id for d in drills] for tier, drills in library.active_by_tier().items()}
+        active: dict[Tier, list[str]] = {tier: [] for tier in Tier}
+        for family_id, variants in library.variants_by_family().items():  # cards are per family
+            active[variants[0].tier].append(family_id)
         held = await self.store.held_counts(member_ids, tiers=active, now=self.now(), scope=scope,
                                             horizon=srs.hold_horizon(settings.hold_retrievability))
         totals = library.tier_totals()

@@ -270,7 +270,7 @@ class ReviewSlot(_Record):
 @dataclass(frozen=True, slots=True)
 class ReviewBatchPlan:
     """One member's review DMs for one local date (at most the daily cap), most overdue first:
-    (drill_id, due as stored)."""
+    (family_id, due as stored)."""
 
     member_id: str
     slot: ReviewSlot

@@ -90,7 +90,7 @@ class ReviewRunner:
         if dropped:
             log.warning("%d review batches were claimed by a process that died; planning them again", dropped)
         engine = self.app.engine
-        plans = await self.planner.plan(now, platforms=platforms, active=[d.id for d in engine.library.active])
+        plans = await self.planner.plan(now, platforms=platforms, active=list(engine.library.variants_by_family()))
         recorded = 0
         for start in range(0, len(plans), CLAIM_CHUNK):
             if stop is not None and stop.is_set():
@@ -113,11 +113,11 @@ class ReviewRunner:
         platform, space, user_id = target
         zone = planner.zone_or(plan.slot.tz, self.app.settings.zone)
         rows = []
-        for drill_id, due in plan.cards:
-            drill = engine.library.get(drill_id)
-            if drill is None or drill.retracted:
-                continue
-            footer = planner.review_footer(parse_iso(due), zone, now)
+        # Each due family deals a variant the member has not seen (bot.dealing), not the last one.
+        drills = await engine.review_variants(plan.member_id, [family_id for family_id, _ in plan.cards])
+        dues = {family_id: due for family_id, due in plan.cards}
+        for drill in drills:
+            footer = planner.review_footer(parse_iso(dues[drill.family_id]), zone, now)
             delivery = await engine.record_delivery(drill, kind="review", member_id=plan.member_id, platform=platform,
                                                     space=space)
             rows.append(OutboxRow(id=new_id(), kind="review", delivery_id=delivery.id, batch_id=batch_id,

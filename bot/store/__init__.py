@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -68,10 +68,15 @@ class Delivery(_Record):
 # a snapshot's would walk every card and recent answer time of the member on every answer.
 @dataclass(frozen=True, slots=True)
 class CardState:
-    """FSRS state of one member x drill, plus whether the latest answer was right (UTC times)."""
+    """FSRS state of one member x concept family, plus whether the latest answer was right (UTC times).
+
+    `drill_id` is the variant answered last (a review deals another one), `delivery_id` the
+    answer that made this state, and `prior` the state before it, encoded by bot.srs, so that
+    "I guessed" can grade that one answer again (None for a first answer or a folded card).
+    """
 
     member_id: str
-    drill_id: str
+    family_id: str
     state: int
     step: int | None
     stability: float | None
@@ -81,11 +86,18 @@ class CardState:
     last_correct: bool
     reviews: int = 0
     lapses: int = 0
+    drill_id: str | None = None
+    delivery_id: str | None = None
+    prior: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class AnswerRecord:
-    """One answer as recorded: the option's index in the drill file, not the letter shown."""
+    """One answer as recorded: the option's index in the drill file, not the letter shown.
+
+    `family_id` is the concept family whose card the answer reviews (the engine knows it from
+    the library; the answers table does not store it); None means the drill is its own family.
+    """
 
     delivery_id: str
     member_id: str
@@ -93,6 +105,23 @@ class AnswerRecord:
     option_index: int
     correct: bool
     answered_at: datetime
+    family_id: str | None = None
+
+    @property
+    def card_key(self) -> str:
+        return self.family_id or self.drill_id
+
+
+@dataclass(frozen=True, slots=True)
+class PastAnswer:
+    """One of a member's recorded answers, as dealing and `/drill stats` read them (oldest first)."""
+
+    delivery_id: str
+    drill_id: str
+    option_index: int
+    correct: bool
+    answered_at: datetime
+    guessed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +129,7 @@ class MemberSnapshot:
     """What stats need of one member, read in one go: cards, answer counts, recent answer times (sorted)."""
 
     member_id: str
-    cards: Mapping[str, CardState]  # by drill id; read-only
+    cards: Mapping[str, CardState]  # by family id; read-only
     answered: int
     correct: int
     recent: tuple[datetime, ...]
@@ -125,9 +154,12 @@ class ExportRow(_Record):
     correct: bool
     answered_at: datetime
     option_order: tuple[int, ...] = ()  # the delivery's shuffle: letter i showed option option_order[i]
+    guessed: bool = False  # the member said this right answer was a guess (not a CSV column)
 
 
 ReviewFn = Callable[[CardState | None, AnswerRecord], CardState]
+RegradeFn = Callable[[CardState, AnswerRecord], CardState]
+GuessOutcome = Literal["marked", "unanswered", "wrong", "already", "moved"]
 T = TypeVar("T")
 
 
@@ -161,6 +193,20 @@ class Store(Protocol):
         """
         ...
     async def cards_for(self, member_id: str) -> list[CardState]: ...
+    async def answer_history(self, member_id: str) -> list[PastAnswer]:
+        """Every answer the member gave, oldest first: which variants they have seen, and their traps."""
+        ...
+    async def mark_guessed(self, member_id: str, delivery_id: str, family_id: str, regrade: RegradeFn, *,
+                           now: datetime) -> GuessOutcome:
+        """In one transaction: the member's answer to `delivery_id` marked a guess and the family's
+        card replaced by `regrade(card, answer)`. Anything but "marked" changed nothing: no answer
+        yet, a wrong one, marked already, or the card has moved on (the family was answered since)."""
+        ...
+    async def fold_cards(self, family_of: Mapping[str, str]) -> int:
+        """Fold cards kept under an old key (a drill id, before families) into the family cards
+        `family_of` names: the latest state wins, reviews and lapses add up. Idempotent; returns
+        the number of cards folded away."""
+        ...
     async def member_snapshot(self, member_id: str, *, since: datetime) -> MemberSnapshot: ...
     async def delivery_tally(self, delivery_id: str) -> dict[int, int]: ...
     async def answer_count(self) -> int:

@@ -113,7 +113,7 @@ class ScheduleStore(Protocol):
     async def due_for_review(
         self, slots: Sequence[ReviewSlot], *, platforms: Collection[str], active: Collection[str], default_at: str, default_tz: str, now: datetime,
     ) -> list[tuple[str, int, str, str]]:
-        """Every due card of an active drill held by an eligible member: (member_id, index into"""
+        """Every due card of an active family held by an eligible member: (member_id, index into"""
 
     async def member_targets(self, member_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
         """member id → (platform, space, user_id): where a member's DMs go."""

@@ -68,7 +68,8 @@ async def test_click_records_the_answer_and_replies_privately(adapter, fake_disc
     assert row.option_index == delivery.option_order[1]
     verdict = "✅ **Right**" if row.correct else "❌ **Not this time**"
     assert verdict in text_of(edit.response)
-    assert D.custom_ids(edit.response) == ["sd:c:next"]  # continue the climb
+    # Continue the climb, and under a right answer "I guessed" for this delivery.
+    assert D.custom_ids(edit.response) == ["sd:c:next"] + ([f"sd:c:guessed {delivery.id}"] if row.correct else [])
 
     # A double click counts once and says so.
     _, again = await interact(fake_discord, D.button_click(custom_id, card))

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from bot.clock import parse_iso
 from bot.store import AnswerRecord, CardState, MemberSnapshot, RecordResult, ReviewFn, new_id
 from bot.store.sqlite.database import SqliteDatabase
-from bot.store.sqlite.rows import answer_params, card_params, marks, rows_of
+from bot.store.sqlite.rows import CARD_COLUMNS, CARD_WIDTH, answer_params, card_params, marks, rows_of
 from bot.store.sqlite.snapshots import SnapshotCache, with_answer
 from bot.streaks import STREAK_HORIZON
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # SQLite (3.32 and later) binds at most 32,766 variables per statement;
-# a batch writes its answers in one multi-row INSERT of 7 each and its cards in one of 11 each.
+# a batch writes its answers in one multi-row INSERT of 7 each and its cards in one of 14 each.
 MAX_BATCH = 500
 # Callers derived between two turns of the loop while the cards are written (see _derive).
 DERIVE_TURN = 16
@@ -31,14 +31,14 @@ VALUES {rows}
 ON CONFLICT (delivery_id, member_id) DO NOTHING
 """
 
-_UPSERT_CARDS = """
-INSERT INTO review_cards (member_id, drill_id, state, step, stability, difficulty, due, last_review,
-                          last_correct, reviews, lapses)
-VALUES {rows}
-ON CONFLICT (member_id, drill_id) DO UPDATE SET
+_UPSERT_CARDS = f"""
+INSERT INTO review_cards ({CARD_COLUMNS})
+VALUES {{rows}}
+ON CONFLICT (member_id, family_id) DO UPDATE SET
     state = excluded.state, step = excluded.step, stability = excluded.stability,
     difficulty = excluded.difficulty, due = excluded.due, last_review = excluded.last_review,
-    last_correct = excluded.last_correct, reviews = excluded.reviews, lapses = excluded.lapses
+    last_correct = excluded.last_correct, reviews = excluded.reviews, lapses = excluded.lapses,
+    drill_id = excluded.drill_id, delivery_id = excluded.delivery_id, prior = excluded.prior
 """
 
 
@@ -139,7 +139,7 @@ class AnswerWriter:
                 firsts = await _first_answers(conn, [p.record for p in batch if p.answer_id not in inserted])
                 cards, counted, params = _review(batch, loaded, inserted)
             upsert = await _started(
-                conn.execute(_UPSERT_CARDS.format(rows=rows_of(len(cards), 11)), params) if cards else _nothing())
+                conn.execute(_UPSERT_CARDS.format(rows=rows_of(len(cards), CARD_WIDTH)), params) if cards else _nothing())
             snapshots, derived = await self._derive(batch, upsert, lambda: _outcome(batch, loaded, counted, cards, firsts))
         self.snapshots.keep(snapshots, epoch=epoch)
         return derived
@@ -211,8 +211,8 @@ def _review(batch: Sequence[_Pending], loaded: dict[str, MemberSnapshot], insert
         if inserted is not None and p.answer_id not in inserted:
             continue
         rec = p.record
-        key = (rec.member_id, rec.drill_id)
-        previous = cards.get(key) or loaded[rec.member_id].cards.get(rec.drill_id)
+        key = (rec.member_id, rec.card_key)
+        previous = cards.get(key) or loaded[rec.member_id].cards.get(rec.card_key)
         cards[key] = p.review(previous, rec)
         counted.add(p.answer_id)
     return cards, counted, [v for card in cards.values() for v in card_params(card)]
@@ -226,7 +226,7 @@ def _outcome(batch: Sequence[_Pending], loaded: dict[str, MemberSnapshot], count
     for p in batch:
         if p.answer_id in counted:
             rec = p.record
-            snapshots[rec.member_id] = with_answer(snapshots[rec.member_id], rec, cards[(rec.member_id, rec.drill_id)])
+            snapshots[rec.member_id] = with_answer(snapshots[rec.member_id], rec, cards[(rec.member_id, rec.card_key)])
     results: list[RecordResult] = []
     for p in batch:
         if p.answer_id in counted:
@@ -245,7 +245,7 @@ async def _inserted(conn: Any, answer_ids: Sequence[str]) -> set[str]:
 
 async def _first_answers(conn: Any, repeats: Sequence[AnswerRecord]) -> dict[tuple[str, str], AnswerRecord]:
     """The answers that count for these (delivery, member) keys: written earlier, elsewhere or in this batch."""
-    keys = {(r.delivery_id, r.member_id) for r in repeats}
+    keys = {(r.delivery_id, r.member_id): r.family_id for r in repeats}
     deliveries, members = sorted({k[0] for k in keys}), sorted({k[1] for k in keys})
     found: dict[tuple[str, str], AnswerRecord] = {}
     for row in await conn.execute_fetchall(
@@ -256,6 +256,6 @@ async def _first_answers(conn: Any, repeats: Sequence[AnswerRecord]) -> dict[tup
         if key in keys:
             found[key] = AnswerRecord(
                 delivery_id=key[0], member_id=key[1], drill_id=row["drill_id"], option_index=row["option_index"],
-                correct=bool(row["correct"]), answered_at=parse_iso(row["answered_at"]),
+                correct=bool(row["correct"]), answered_at=parse_iso(row["answered_at"]), family_id=keys[key],
             )
     return found

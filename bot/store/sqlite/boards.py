@@ -97,17 +97,17 @@ class SqliteBoardStore:
     # -- altitude ----------------------------------------------------------------------------
     async def held_counts(self, member_ids: Iterable[str], *, tiers: Mapping[Tier, Sequence[str]], now: datetime,
                           horizon: float, scope: Scope | None = None) -> dict[str, dict[Tier, int]]:
-        """Held drills per tier for each member, the engine's rule in SQL (see srs.hold_horizon).
+        """Held families per tier for each member, the engine's rule in SQL (see srs.hold_horizon).
 
         A card holds when its latest answer was right and the whole days since its last review
-        are at most stability x horizon; only drills listed in `tiers` (the active ones) count.
+        are at most stability x horizon; only families listed in `tiers` (the active ones) count.
         With `scope`, one range scan over the scope's member keys ("platform:space:user")
         replaces many IN lists: the way to ask for a whole team.
         """
         wanted = set(member_ids)
         order = list(Tier)
         cases = ", ".join(
-            f"SUM(CASE WHEN drill_id IN ({_marks(tiers.get(t, ())) or 'NULL'}) THEN 1 ELSE 0 END)" for t in order)
+            f"SUM(CASE WHEN family_id IN ({_marks(tiers.get(t, ())) or 'NULL'}) THEN 1 ELSE 0 END)" for t in order)
         case_params = [d for t in order for d in tiers.get(t, ())]
         held = ("last_correct = 1 AND stability IS NOT NULL AND last_review IS NOT NULL"
                 f" AND {self.db.dialect.held_days} <= stability * ?")

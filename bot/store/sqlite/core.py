@@ -25,13 +25,14 @@ from bot.store import (
 )
 from bot.store.sqlite.database import SqliteDatabase
 from bot.store.sqlite.answers import AnswerWriter
+from bot.store.sqlite.families import FamilyCards
 from bot.store.sqlite.rows import card_from, delivery_from, member_from
 from bot.store.sqlite.snapshots import SnapshotCache
 
 log = logging.getLogger(__name__)
 
 
-class SqliteStore:
+class SqliteStore(FamilyCards):
     """The Store protocol on one SQLite file; answers go through the group commit of AnswerWriter."""
 
     def __init__(self, db: SqliteDatabase) -> None:
@@ -207,7 +208,7 @@ class SqliteStore:
         async with self.db.reading() as conn:
             cur = await conn.execute(
                 """SELECT a.member_id, m.display_name, m.platform, a.drill_id, d.kind, a.option_index, a.correct, a.answered_at,
-                          d.option_order
+                          d.option_order, a.guessed_at IS NOT NULL
                    FROM answers a JOIN members m ON m.id = a.member_id JOIN deliveries d ON d.id = a.delivery_id
                    ORDER BY a.answered_at, a.id"""
             )
@@ -216,5 +217,5 @@ class SqliteStore:
             yield ExportRow(
                 member=r[0], display_name=r[1], platform=r[2], drill_id=r[3], delivery_kind=r[4],
                 option_index=r[5], correct=bool(r[6]), answered_at=parse_iso(r[7]),
-                option_order=tuple(json.loads(r[8])),
+                option_order=tuple(json.loads(r[8])), guessed=bool(r[9]),
             )

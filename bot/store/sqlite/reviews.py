@@ -35,8 +35,8 @@ class ReviewQueries:
 
     async def due_for_review(self, slots: Sequence[ReviewSlot], *, platforms: Collection[str], active: Collection[str],
                              default_at: str, default_tz: str, now: datetime) -> list[tuple[str, int, str, str]]:
-        """Every due card of an active drill held by an eligible member: (member_id, index into
-        `slots`, drill_id, due as stored).
+        """Every due card of an active family held by an eligible member: (member_id, index into
+        `slots`, family_id, due as stored).
 
         Eligible: on `platforms`, in an open slot, not paused, no batch yet for that local date.
         One statement: the slots are a VALUES list, `eligible` is materialized once (so its
@@ -46,7 +46,7 @@ class ReviewQueries:
         """
         if not slots or not active or not platforms:
             return []
-        names, drills = sorted(platforms), sorted(active)
+        names, families = sorted(platforms), sorted(active)
         # The slot number is typed: PostgreSQL reads an untyped VALUES parameter as text.
         values = ", ".join("(CAST(? AS INTEGER), ?, ?, ?)" for _ in slots)
         slot_params = [p for k, s in enumerate(slots) for p in (k, s.at, s.tz, s.local_date.isoformat())]
@@ -63,10 +63,10 @@ class ReviewQueries:
                   AND NOT EXISTS (SELECT 1 FROM review_batches b
                                   WHERE b.member_id = m.id AND b.local_date = slot.local_date)
             )
-            SELECT e.member_id, e.k, c.drill_id, c.due
+            SELECT e.member_id, e.k, c.family_id, c.due
             FROM eligible e JOIN review_cards c ON c.member_id = e.member_id
-            WHERE c.due <= ? AND c.drill_id IN ({marks(drills)})"""
-        params = (*slot_params, default_at, default_tz, *names, iso(now), iso(now), *drills)
+            WHERE c.due <= ? AND c.family_id IN ({marks(families)})"""
+        params = (*slot_params, default_at, default_tz, *names, iso(now), iso(now), *families)
         async with self.db.reading() as conn:
             cur = await conn.execute(sql, params)
             cur.row_factory = None  # plain tuples: ~170,000 rows at 100,000 members

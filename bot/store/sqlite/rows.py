@@ -28,18 +28,23 @@ def delivery_from(row: Any) -> Delivery:
 # CardState is a dataclass (see bot/store): its row is converted by hand, on the answer path.
 def card_from(row: Any) -> CardState:
     return CardState(
-        member_id=row["member_id"], drill_id=row["drill_id"], state=int(row["state"]), step=row["step"],
+        member_id=row["member_id"], family_id=row["family_id"], state=int(row["state"]), step=row["step"],
         stability=row["stability"], difficulty=row["difficulty"], due=parse_iso(row["due"]),
         last_review=dt(row["last_review"]), last_correct=bool(row["last_correct"]), reviews=int(row["reviews"]),
-        lapses=int(row["lapses"]),
+        lapses=int(row["lapses"]), drill_id=row["drill_id"], delivery_id=row["delivery_id"], prior=row["prior"],
     )
+
+
+CARD_COLUMNS = ("member_id, family_id, state, step, stability, difficulty, due, last_review, last_correct, reviews, "
+                "lapses, drill_id, delivery_id, prior")
+CARD_WIDTH = 14
 
 
 def card_params(card: CardState) -> tuple[Any, ...]:
     return (
-        card.member_id, card.drill_id, card.state, card.step, card.stability, card.difficulty,
+        card.member_id, card.family_id, card.state, card.step, card.stability, card.difficulty,
         iso(card.due), iso(card.last_review) if card.last_review else None, int(card.last_correct),
-        card.reviews, card.lapses,
+        card.reviews, card.lapses, card.drill_id, card.delivery_id, card.prior,
     )
 
 

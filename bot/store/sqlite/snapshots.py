@@ -107,7 +107,7 @@ def with_answer(snap: MemberSnapshot, answer: AnswerRecord, card: CardState) -> 
     else:
         recent = (*recent, answer.answered_at)
     return MemberSnapshot(
-        member_id=snap.member_id, cards={**snap.cards, card.drill_id: card}, answered=snap.answered + 1,
+        member_id=snap.member_id, cards={**snap.cards, card.family_id: card}, answered=snap.answered + 1,
         correct=snap.correct + answer.correct, recent=recent,
     )
 
@@ -118,7 +118,7 @@ async def read_snapshots(conn: Any, members: Sequence[str], since: datetime) -> 
     cards: dict[str, dict[str, CardState]] = {m: {} for m in members}
     for row in await conn.execute_fetchall(f"SELECT * FROM review_cards WHERE member_id IN ({placeholders})", tuple(members)):
         card = card_from(row)
-        cards[card.member_id][card.drill_id] = card
+        cards[card.member_id][card.family_id] = card
     counts = {m: (0, 0) for m in members}
     rows = await conn.execute_fetchall(
         f"SELECT member_id, COUNT(*), COALESCE(SUM(correct), 0) FROM answers WHERE member_id IN ({placeholders}) GROUP BY member_id",
