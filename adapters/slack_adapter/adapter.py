@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+# On stop, how long requests Slack already got its 200 for may still finish (record, reply).
+SETTLE_SECONDS = 10.0
 
 
 class SlackSetupError(AdapterError):
@@ -144,6 +146,10 @@ class SlackAdapter:
             await socket.close_async()
         if runner is not None:
             await runner.cleanup()
+        # No new requests come in now; those already acked are the bot's to finish (a rolling
+        # deploy's SIGTERM must not lose an answer Slack will never send again).
+        if (late := await self.listeners.settle(SETTLE_SECONDS)):
+            log.warning("stopped with %d acknowledged Slack request(s) unfinished after %.0f s", late, SETTLE_SECONDS)
         if socket is not None or runner is not None:
             log.info("Slack adapter stopped")
 

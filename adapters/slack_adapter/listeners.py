@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -83,6 +84,17 @@ class SlackListeners:
         self.directory = directory
         self.sender = sender
         self.recent = RecentKeys(monotonic=monotonic)
+        # Listener runs that already acked: Slack will not send them again, so a stop waits for them.
+        self._acked: set[asyncio.Task[Any]] = set()
+
+    async def settle(self, timeout: float) -> int:
+        """Wait up to `timeout` s for acked listener runs to finish; returns how many did not."""
+        running = {t for t in self._acked if not t.done() and t is not asyncio.current_task()}
+        if not running:
+            return 0
+        log.info("waiting for %d Slack request(s) already acknowledged", len(running))
+        _, late = await asyncio.wait(running, timeout=timeout)
+        return len(late)
 
     def install(self, bolt: AsyncApp) -> None:
         bolt.middleware(self.skip_repeats)
@@ -187,8 +199,14 @@ class SlackListeners:
     async def _safely(self, work: Awaitable[None], *, what: str) -> None:
         # After ack() a listener must not raise: Bolt would then drop the ack it already sent
         # and answer 404 after 3 s. Log the failure instead; the member was told (or nothing ran).
+        task = asyncio.current_task()
+        if task is not None:
+            self._acked.add(task)
         try:
             await work
         except Exception as exc:
             log.error("Slack %s failed after the ack: %s: %s", what, type(exc).__name__, exc)
             log.debug("Slack %s failure", what, exc_info=True)  # for -v: code, never the request
+        finally:
+            if task is not None:
+                self._acked.discard(task)
