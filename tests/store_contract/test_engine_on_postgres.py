@@ -1,6 +1,7 @@
-"""The engine's family-card tests (siblings, "I guessed", trap steering) again, on PostgreSQL.
+"""The engine's tests (dealing, feedback, tiers, altitude) again, on PostgreSQL.
 
-Tests that read the SQLite file itself stay SQLite-only in tests/test_families.py.
+Tests that read the SQLite file itself (db_path) stay SQLite-only in their own modules, and
+tests without a database run once there.
 """
 
 from __future__ import annotations
@@ -10,14 +11,19 @@ import pytest
 from tests.store_contract.conftest import backend_for
 from tests.store_contract.rerun import collected_from
 
-globals().update(collected_from(["tests.test_families"], skip={
-    # They read answers and cards with sqlite3 from the file (db_path).
-    "test_i_guessed_turns_good_into_hard_for_that_answer_only",
-    "test_i_guessed_refuses_a_wrong_answer_someone_elses_an_unknown_one_and_a_settled_one",
-    "test_the_bare_word_marks_the_latest_answer", "test_drills_stats_reports_the_guess_rate_per_drill",
-    # No database: they run once, in their own module.
-    "test_drills_check_names_every_family_problem_as_path_line_id", "test_the_trap_steers_until_a_new_family_is_answered_right",
-}))
+_ENGINE_READS_SQLITE = {
+    "test_right_answer_feedback_and_record", "test_repeat_click_returns_first_feedback_and_writes_nothing",
+    "test_unknown_option_is_a_notice_and_nothing_written", "test_unknown_delivery_is_a_notice_with_a_way_on",
+    "test_someone_elses_drill_is_refused", "test_channel_drill_window_and_reveal",
+    "test_retracted_drill_is_not_served_and_answers_stay", "test_router_commands_pause_optout_forget",
+    "test_a_failed_commit_records_nothing_and_forgets_the_feedback_it_derived",
+    "test_a_huge_command_is_refused_without_parsing_and_nothing_changes",
+}
+_NO_DATABASE = {"test_level_table", "test_thresholds_are_settings", "test_empty_tier_never_counts_as_mastered",
+                "test_target_tier_follows_level", "test_progress_line_names_the_gate"}
+
+globals().update(collected_from(["tests.test_engine", "tests.test_altitude"],
+                                skip=_ENGINE_READS_SQLITE | _NO_DATABASE))
 
 
 @pytest.fixture
