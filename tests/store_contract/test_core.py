@@ -140,3 +140,29 @@ async def test_a_newer_schema_is_refused_and_left_untouched(backend, stores) -> 
     async with stores.core.db.reading() as conn:
         rows = await conn.execute_fetchall("SELECT MAX(version) FROM schema_migrations")
     assert rows[0][0] == 9999
+
+
+async def test_forget_me_while_another_process_records_an_answer_loses_nothing(backend) -> None:  # type: ignore[no-untyped-def]
+    a, b = await backend.open(), await backend.open()
+    try:
+        counted = 0
+        for k in range(5):
+            ref = MemberRef(platform="slack", space="T1", user_id=f"U{k}")
+            member = await a.core.ensure_member(ref, now=T0)
+            d1, d2 = await delivery(a.core, member.id), await delivery(a.core, member.id, drill_id="d2")
+            await a.core.record_answer(answer(d1, member.id, 0, True), srs.review)
+            forgot, answered = await asyncio.gather(
+                b.core.forget_member(member.id), a.core.record_answer(answer(d2, member.id, 0, True), srs.review),
+                return_exceptions=True)
+            # Either order is fine: an answer before the forget moves with the others, one after
+            # it finds no member (as on one process). The forget itself never fails.
+            assert isinstance(forgot, int), forgot
+            counted += 1 + (not isinstance(answered, BaseException))
+            assert await a.core.get_member(member.id) is None
+        assert await a.core.answer_count() == counted, "every recorded answer kept, under an anonymous member"
+        async with a.core.db.reading() as conn:
+            rows = await conn.execute_fetchall("SELECT COUNT(*) FROM answers WHERE member_id NOT LIKE 'anonymous:%'")
+        assert rows[0][0] == 0
+    finally:
+        await a.close()
+        await b.close()

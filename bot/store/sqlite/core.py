@@ -98,6 +98,8 @@ class SqliteStore(FamilyCards):
         """Delete the member; their answers move to a fresh anonymous member so team figures keep counts."""
         anon = f"anonymous:{new_id()}"
         async with self.db.transaction() as conn:
+            # An answer batch for this member finishes first (or waits): its rows then move too.
+            await self.db.dialect.lock_members(conn, [member_id])
             cur = await conn.execute("SELECT platform, space, created_at FROM members WHERE id = ?", (member_id,))
             row = await cur.fetchone()
             if row is None:
