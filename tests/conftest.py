@@ -134,6 +134,16 @@ CLUSTER = None  # the session's cluster, once started
 TEMPLATE = "saga_template"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    """Every PostgreSQL skip at one place, so `-ra` folds them into one line saying how to enable them."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and isinstance(report.longrepr, tuple) and str(report.longrepr[2]).startswith(
+            ("Skipped: PostgreSQL tests skipped", "PostgreSQL tests skipped")):
+        report.longrepr = (__file__, 0, report.longrepr[2])
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():  # type: ignore[no-untyped-def]
     """A cluster on 127.0.0.1 (tests/postgres_cluster.py) with a migrated template database.
