@@ -18,8 +18,9 @@ COPY pyproject.toml constraints.txt README.md LICENSE slack-app-manifest.yaml .e
 COPY bot bot
 COPY adapters adapters
 COPY drills drills
-# The versions the test suite passed with; charts included (boards post their pictures).
-RUN pip install --no-cache-dir -c constraints.txt ".[charts]" && rm -rf /root/.cache
+# The versions the test suite passed with; charts included (boards post their pictures), and the
+# PostgreSQL driver, so one image serves SAGA_DRILLS_DB=postgresql://… as well as a file on /data.
+RUN pip install --no-cache-dir -c constraints.txt ".[charts,postgres]" && rm -rf /root/.cache
 
 USER saga
 VOLUME ["/data"]
