@@ -28,6 +28,7 @@ class Burst:
     replies: int
     elapsed: float
     latencies: tuple[float, ...]
+    cpu: float = 0.0  # the server process's CPU seconds (all threads) during the burst
 
     @property
     def rate(self) -> float:
@@ -35,7 +36,7 @@ class Burst:
 
     def line(self) -> str:
         return (f"{self.rate:7,.0f} replies/s  p50 {pct(self.latencies, .5) * 1000:6.1f} ms  "
-                f"p99 {pct(self.latencies, .99) * 1000:6.1f} ms")
+                f"p99 {pct(self.latencies, .99) * 1000:6.1f} ms  cpu {self.cpu / self.replies * 1000:.2f} ms/click")
 
 
 class Server:
@@ -72,6 +73,15 @@ class Server:
             self.proc.kill()
             return await self.proc.wait()
 
+    def cpu(self) -> float:
+        """CPU seconds the process has used so far, user and system, all threads (Linux /proc)."""
+        assert self.proc is not None
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def tail(self, lines: int = 30) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
@@ -102,7 +112,8 @@ def alternate(rounds: int, run: Callable[[str], Awaitable[Burst]], *, label: str
         runs = [p[k] for p in pairs]
         print(f"median {name:5}: {med([r.rate for r in runs]):7,.0f} replies/s  "
               f"p50 {med([pct(r.latencies, .5) for r in runs]) * 1000:6.1f} ms  "
-              f"p99 {med([pct(r.latencies, .99) for r in runs]) * 1000:6.1f} ms")
+              f"p99 {med([pct(r.latencies, .99) for r in runs]) * 1000:6.1f} ms  "
+              f"cpu {med([r.cpu / r.replies for r in runs]) * 1000:.2f} ms/click")
     spread = f"ratios {min(ratios):.2f}–{max(ratios):.2f}" if len(ratios) > 1 else ""
     print(f"median ratio bot/floor ({label}): {med(ratios):.2f}  {spread}")
 

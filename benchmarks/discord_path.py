@@ -124,6 +124,7 @@ async def click(fake: TimedDiscord, cards: list[tuple[int, dict[str, Any]]], rng
     server.signal(signal.SIGUSR1)
     await asyncio.sleep(0.2)  # the profiler is on before the first click
     sent: list[float] = []
+    cpu = server.cpu()
     start = time.perf_counter()
     for payload in clicks:
         sent.append(time.perf_counter())
@@ -132,7 +133,8 @@ async def click(fake: TimedDiscord, cards: list[tuple[int, dict[str, Any]]], rng
     server.signal(signal.SIGUSR2)
     await asyncio.sleep(0.5 if server.profile else 0)  # the stats are written before the process stops
     end = max(t for t, _ in done)
-    result = Burst(replies=len(done), elapsed=end - start, latencies=tuple(t - s for (t, _), s in zip(done, sent)))
+    cpu = server.cpu() - cpu
+    result = Burst(replies=len(done), elapsed=end - start, latencies=tuple(t - s for (t, _), s in zip(done, sent)), cpu=cpu)
     return result, [call for _, call in done]
 
 
