@@ -20,7 +20,7 @@ from adapters.discord_adapter.client import DiscordRouting
 log = logging.getLogger(__name__)
 
 CARD = "**Middle · ~3 min**\n## Checkout: the charge handler\n```python\n" + "x = charge(order)\n" * 60 + "```\n**What fails?**"
-FEEDBACK = "❌ **Not this time** — Checkout: the charge handler\n" + "> why the option is wrong, and the fix.\n" * 30
+FEEDBACK = "❌ **Not this time** — Checkout: the charge handler\n" + "> why the option is wrong, and the fix.\n" * 41
 
 
 class FloorView(discord.ui.View):
