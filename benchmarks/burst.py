@@ -86,10 +86,15 @@ class Server:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
+# Where the server processes import bot/ and adapters/ from; --code points it at another checkout
+# (e.g. `git archive main | tar -x -C /tmp/main`) to measure before and after with one benchmark.
+CODE = {"root": ROOT}
+
+
 def base_env(**extra: str) -> dict[str, str]:
     """The caller's environment without any platform or bot settings of its own, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "SAGA_DRILLS_"))}
-    env.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", **extra)
+    env.update(PYTHONPATH=f"{CODE['root']}{os.pathsep}{ROOT}", PYTHONUNBUFFERED="1", **extra)
     return env
 
 
