@@ -26,8 +26,12 @@ LOCK_TIMEOUT_MS = 5000
 POOL_SIZE = 8
 MIGRATE_LOCK_TIMEOUT_MS = 60_000
 
+# Worth a retry, and nothing was written. InvalidCachedStatementError: a newer release migrated
+# while this one serves (a rolling deploy) and a cached plan went stale inside a transaction;
+# asyncpg drops that plan, so the retry prepares it afresh.
 _BUSY = (asyncpg.DeadlockDetectedError, asyncpg.LockNotAvailableError, asyncpg.QueryCanceledError,
-         asyncpg.SerializationError, asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError)
+         asyncpg.SerializationError, asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError,
+         asyncpg.InvalidCachedStatementError)
 # A server that ended the session (restart, failover, pg_terminate_backend) shows as one of these;
 # asyncpg's client errors included: a connection the server dropped while idle in the pool is
 # found broken ("another operation is in progress") by the next statement sent on it.
