@@ -9,8 +9,7 @@ import discord
 import yarl
 from discord import app_commands
 
-from adapters.discord_adapter.render import is_known_custom_id
-from adapters.discord_adapter.views import PERSISTENT_ITEMS, ButtonHandler, handler_of
+from adapters.discord_adapter.views import ButtonHandler, click_route, handler_of
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +146,6 @@ class DrillClient(discord.Client):
 
         parsers["INTERACTION_CREATE"] = guarded
 
-    async def setup_hook(self) -> None:
-        # DynamicItems route every click by its custom_id, including on messages sent before a restart.
-        self.add_dynamic_items(*PERSISTENT_ITEMS)
-
     async def on_ready(self) -> None:
         log.info("discord: ready as %s (id %s) in %d server(s)", self.user, self.application_id, len(self.guilds))
 
@@ -158,15 +153,20 @@ class DrillClient(discord.Client):
         if interaction.type is not discord.InteractionType.component or self.handler is None:
             return
         custom_id = str((interaction.data or {}).get("custom_id") or "")
-        if is_known_custom_id(custom_id) and _on_message(interaction, custom_id):
-            return  # one of the DynamicItems answers it
-        # discord.py silently ignores a custom_id nothing matches; the member would then see
-        # "This interaction failed". Answer it privately instead.
+        # Every click is routed here, by its custom_id alone (it carries all the state), so a
+        # button outlives restarts. Not through discord.py's DynamicItems: per click they rebuilt
+        # the clicked message as a View and the button as an item, in a task of their own, only
+        # to call the same handler.
+        route = click_route(custom_id) if _on_message(interaction, custom_id) else None
+        if route is not None:
+            return await route(self.handler, interaction)
+        # A custom_id nothing matches would otherwise leave the member with "This interaction
+        # failed". Answer it privately instead.
         await self.handler.stale(interaction, custom_id)
 
 
 def _on_message(interaction: discord.Interaction, custom_id: str) -> bool:
-    """discord.py dispatches a DynamicItem only when the clicked message really carries the button."""
+    """Only a button the clicked message really carries counts (as discord.py's own dispatch checks)."""
     message = interaction.message
     if message is None:
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -83,8 +84,6 @@ class InteractionHandler:
         """A click on an option button: the engine records it idempotently and says what to show."""
         if self._foreign(interaction):
             return await self._refuse_foreign(interaction)
-        if not await self._defer(interaction):
-            return
         space: str | None = str(interaction.guild_id) if interaction.guild_id else None
 
         async def work() -> Reply:
@@ -94,8 +93,19 @@ class InteractionHandler:
                 space = await self.bot.space_of(self.member_for(interaction, ""), delivery_id)
             return await self.bot.answer(self.member_for(interaction, space), delivery_id, letter)
 
+        # The defer goes out first, and the answer is graded and recorded while it travels, as on
+        # Slack (whose ack does not wait for the network either): awaited one after the other,
+        # every click paid a REST round trip before its answer could even join a batch.
+        acked = asyncio.ensure_future(self._defer(interaction))
+        graded = asyncio.ensure_future(work())
+        if not await acked:
+            # The answer still counts (recorded once, by its unique key); a second click shows its feedback.
+            await asyncio.gather(graded, return_exceptions=True)
+            log.info("discord: the answer of unacknowledged interaction %s was graded all the same", interaction.id)
+            return
         # Command buttons in the DM reply carry the server, when the delivery named one.
-        await self._finish(interaction, work, dm_space=lambda: None if interaction.guild_id or not (space or "").isdigit() else space)
+        await self._finish(interaction, lambda: graded,
+                           dm_space=lambda: None if interaction.guild_id or not (space or "").isdigit() else space)
 
     async def _refuse_foreign(self, interaction: discord.Interaction) -> None:
         log.info("discord: refused an interaction from server %s (not in DISCORD_GUILD_IDS)", interaction.guild_id)
@@ -121,10 +131,10 @@ class InteractionHandler:
         try:
             await interaction.response.defer(ephemeral=True, thinking=True)
         except discord.NotFound:
-            log.warning("discord: interaction %s expired before it was acknowledged; nothing was done", interaction.id)
+            log.warning("discord: interaction %s expired before it was acknowledged; no reply follows", interaction.id)
             return False
         except discord.HTTPException as exc:
-            log.warning("discord: could not acknowledge interaction %s (%s %s); nothing was done",
+            log.warning("discord: could not acknowledge interaction %s (%s %s); no reply follows",
                         interaction.id, exc.status, exc.code)
             return False
         return True

@@ -1,22 +1,16 @@
-"""discord.py objects for a rendered payload: persistent DynamicItem buttons, embeds and files."""
+"""discord.py objects for a rendered payload (buttons, embeds, files), and the route of a click on a button."""
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import discord
 
 from adapters.discord_adapter.limits import LINK_STYLE
-from adapters.discord_adapter.render import (
-    ANSWER_TEMPLATE,
-    COMMAND_TEMPLATE,
-    DiscordMessage,
-    answer_custom_id,
-    command_custom_id,
-)
-
+from adapters.discord_adapter.render import ANSWER_TEMPLATE, COMMAND_TEMPLATE, DiscordMessage
 
 
 class ButtonHandler(Protocol):
@@ -32,69 +26,43 @@ def handler_of(interaction: discord.Interaction) -> Any:
     return interaction.client.handler  # type: ignore[attr-defined]
 
 
-class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=ANSWER_TEMPLATE):
-    """One option of a drill card. The custom_id holds delivery and letter, so it outlives restarts."""
-
-    def __init__(self, delivery_id: str, letter: str, *, label: str | None = None,
-                 style: discord.ButtonStyle = discord.ButtonStyle.secondary, row: int | None = None) -> None:
-        super().__init__(discord.ui.Button(label=label or letter, style=style,
-                                           custom_id=answer_custom_id(delivery_id, letter)), row=row)
-        self.delivery_id = delivery_id
-        self.letter = letter
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,  # type: ignore[override]
-                             match: re.Match[str], /) -> AnswerButton:
-        return cls(match["delivery"], match["letter"], label=item.label, style=item.style)
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        await _buttons(interaction).answer(interaction, self.delivery_id, self.letter)
-
-
-class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=COMMAND_TEMPLATE):
-    """An Action: runs `/drill <command>` for whoever clicks it (the server id rides along in DMs)."""
-
-    def __init__(self, command: str, *, space: str | None = None, label: str | None = None,
-                 style: discord.ButtonStyle = discord.ButtonStyle.secondary, row: int | None = None) -> None:
-        super().__init__(discord.ui.Button(label=label or command, style=style,
-                                           custom_id=command_custom_id(command, space=space)), row=row)
-        self.command = command
-        self.space = space
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,  # type: ignore[override]
-                             match: re.Match[str], /) -> CommandButton:
-        return cls(match["command"], space=match["space"], label=item.label, style=item.style)
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        await _buttons(interaction).run_command(interaction, self.command, space=self.space)
-
-
-def _buttons(interaction: discord.Interaction) -> ButtonHandler:
-    handler: ButtonHandler = handler_of(interaction)
-    return handler
-
-
-PERSISTENT_ITEMS = (AnswerButton, CommandButton)
 _ANSWER = re.compile(ANSWER_TEMPLATE)
 _COMMAND = re.compile(COMMAND_TEMPLATE)
+Route = Callable[[ButtonHandler, discord.Interaction], Awaitable[None]]
+
+
+def click_route(custom_id: str) -> Route | None:
+    """What a click on one of the bot's buttons does, read from its custom_id; None for any other."""
+    if m := _ANSWER.fullmatch(custom_id):
+        delivery_id, letter = m["delivery"], m["letter"]
+        return lambda handler, interaction: handler.answer(interaction, delivery_id, letter)
+    if m := _COMMAND.fullmatch(custom_id):
+        command, space = m["command"], m["space"]
+        return lambda handler, interaction: handler.run_command(interaction, command, space=space)
+    return None
+
+
+class ButtonRows(discord.ui.View):
+    """The payload's buttons as discord.py components. DrillClient.on_interaction routes every click
+    by custom_id, so discord.py need not track the sent message (nor keep its view in memory)."""
+
+    def is_dispatchable(self) -> bool:
+        return False
 
 
 def build_view(rows: list[dict[str, Any]]) -> discord.ui.View | None:
-    """A timeout-free View whose buttons are the persistent DynamicItems the payload names."""
+    """A timeout-free view of the buttons the payload names; a custom_id no click routes is refused."""
     if not rows:
         return None
-    view = discord.ui.View(timeout=None)
+    view = ButtonRows(timeout=None)
     for r, row in enumerate(rows):
         for spec in row.get("components", []):
             style = discord.ButtonStyle(spec.get("style", 2))
             label = spec.get("label")
             if spec.get("style") == LINK_STYLE:
                 view.add_item(discord.ui.Button(label=label, url=spec["url"], row=r))
-            elif m := _ANSWER.fullmatch(spec["custom_id"]):
-                view.add_item(AnswerButton(m["delivery"], m["letter"], label=label, style=style, row=r))
-            elif m := _COMMAND.fullmatch(spec["custom_id"]):
-                view.add_item(CommandButton(m["command"], space=m["space"], label=label, style=style, row=r))
+            elif click_route(spec["custom_id"]) is not None:
+                view.add_item(discord.ui.Button(label=label, style=style, custom_id=spec["custom_id"], row=r))
             else:
                 raise ValueError(f"button custom_id {spec['custom_id']!r} matches no persistent item")
     return view

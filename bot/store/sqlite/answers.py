@@ -19,9 +19,13 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# SQLite (3.32 and later) binds at most 32,766 variables per statement;
-# a batch writes its answers in one multi-row INSERT of 7 each and its cards in one of 14 each.
-MAX_BATCH = 500
+# SQLite (3.32 and later) binds at most 32,766 variables per statement (a batch writes its answers
+# in one multi-row INSERT of 7 each and its cards in one of 14 each), so up to ~2,300 would fit.
+# But every reply in a batch waits for its COMMIT, and a burst's answers all queue behind the
+# first batch: at 500, a burst of a few hundred clicks became one batch and every reply went out
+# at its end, none while it ran. At 128 a batch's replies are sent while the next one is written
+# (benchmarks/discord_path.py), and the answer path alone keeps its rate (benchmarks/answer_path.py).
+MAX_BATCH = 128
 # Callers derived between two turns of the loop while the cards are written (see _derive).
 DERIVE_TURN = 16
 

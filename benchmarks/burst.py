@@ -1,0 +1,129 @@
+"""What the end-to-end benchmarks share: a server process under test, alternated runs, percentiles, the summary."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pstats
+import signal
+import statistics
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@dataclass(frozen=True)
+class Burst:
+    """One timed burst: `replies` clicks answered over `elapsed` seconds, each with its click-to-reply latency."""
+
+    replies: int
+    elapsed: float
+    latencies: tuple[float, ...]
+    cpu: float = 0.0  # the server process's CPU seconds (all threads) during the burst
+
+    @property
+    def rate(self) -> float:
+        return self.replies / self.elapsed
+
+    def line(self) -> str:
+        return (f"{self.rate:7,.0f} replies/s  p50 {pct(self.latencies, .5) * 1000:6.1f} ms  "
+                f"p99 {pct(self.latencies, .99) * 1000:6.1f} ms  cpu {self.cpu / self.replies * 1000:.2f} ms/click")
+
+
+class Server:
+    """A server process (the bot, or a floor client) started with its own env; stderr goes to a file.
+
+    With `profile`, the process runs under benchmarks/profiled.py, and `profiling()` switches
+    cProfile on and off around the burst (SIGUSR1/SIGUSR2), so startup stays out of the profile.
+    """
+
+    def __init__(self, argv: list[str], *, env: dict[str, str], cwd: Path, profile: Path | None = None) -> None:
+        self.argv = ([PYTHON, str(ROOT / "benchmarks" / "profiled.py"), str(profile), *argv[1:]] if profile else argv)
+        self.env = env
+        self.cwd = cwd
+        self.profile = profile
+        self.log = cwd / "server.log"
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with self.log.open("wb") as err:
+            self.proc = await asyncio.create_subprocess_exec(*self.argv, cwd=self.cwd, env=self.env,
+                                                             stdout=asyncio.subprocess.DEVNULL, stderr=err)
+
+    def signal(self, sig: int) -> None:
+        if self.profile is not None and self.proc is not None and self.proc.returncode is None:
+            self.proc.send_signal(sig)
+
+    async def stop(self) -> int:
+        assert self.proc is not None
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.proc.wait(), 60)
+        except TimeoutError:
+            self.proc.kill()
+            return await self.proc.wait()
+
+    def cpu(self) -> float:
+        """CPU seconds the process has used so far, user and system, all threads (Linux /proc)."""
+        assert self.proc is not None
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+# Where the server processes import bot/ and adapters/ from; --code points it at another checkout
+# (e.g. `git archive main | tar -x -C /tmp/main`) to measure before and after with one benchmark.
+CODE = {"root": ROOT}
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    """The caller's environment without any platform or bot settings of its own, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "SAGA_DRILLS_"))}
+    env.update(PYTHONPATH=f"{CODE['root']}{os.pathsep}{ROOT}", PYTHONUNBUFFERED="1", **extra)
+    return env
+
+
+def alternate(rounds: int, run: Callable[[str], Awaitable[Burst]], *, label: str) -> None:
+    """bot, floor, bot, floor…: the pair of each round shares the machine's mood; prints every run and the medians."""
+    pairs: list[tuple[Burst, Burst]] = []
+    for i in range(rounds):
+        # Alternate which goes first, so neither always meets a warmer (or busier) machine.
+        order = ("bot", "floor") if i % 2 == 0 else ("floor", "bot")
+        got = {kind: asyncio.run(run(kind)) for kind in order}
+        pairs.append((got["bot"], got["floor"]))
+        print(f"  #{i + 1}: bot {got['bot'].line()}  |  floor {got['floor'].line()}  |  "
+              f"ratio {got['bot'].rate / got['floor'].rate:.2f}", flush=True)
+    ratios = [b.rate / f.rate for b, f in pairs]
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    for name, k in (("bot", 0), ("floor", 1)):
+        runs = [p[k] for p in pairs]
+        print(f"median {name:5}: {med([r.rate for r in runs]):7,.0f} replies/s  "
+              f"p50 {med([pct(r.latencies, .5) for r in runs]) * 1000:6.1f} ms  "
+              f"p99 {med([pct(r.latencies, .99) for r in runs]) * 1000:6.1f} ms  "
+              f"cpu {med([r.cpu / r.replies for r in runs]) * 1000:.2f} ms/click")
+    spread = f"ratios {min(ratios):.2f}–{max(ratios):.2f}" if len(ratios) > 1 else ""
+    print(f"median ratio bot/floor ({label}): {med(ratios):.2f}  {spread}")
+
+
+def show_profile(path: Path, *, top: int = 25) -> None:
+    stats = pstats.Stats(str(path))
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
