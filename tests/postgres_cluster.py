@@ -87,7 +87,7 @@ def start(bin_dir: Path) -> Cluster:
     # A test cluster: durability is not what is tested, and fsync costs most of a CREATE DATABASE.
     options = (f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sock} "
                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-               "-c shared_buffers=64MB")
+               "-c shared_buffers=64MB -c jit=off")
     run = subprocess.run(
         _as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "sock" / "server.log"),
                    "-w", "-t", "30", "start"]),

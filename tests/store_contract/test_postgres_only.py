@@ -78,3 +78,40 @@ def test_row_counts_come_from_the_command_tag(status: str) -> None:
     assert _count(status) == {"INSERT 0 3": 3, "UPDATE 1": 1, "DELETE 0": 0, "CREATE TABLE": 0}[status]
     assert numbered("SELECT ? + ?") == ("SELECT $1 + $2", True)
     assert numbered("UPDATE t SET a = ? WHERE b = ?") == ("UPDATE t SET a = $1 WHERE b = $2", False)
+
+
+async def test_a_newer_process_adding_a_column_is_busy_once_for_the_older_then_fine(pg_url) -> None:  # type: ignore[no-untyped-def]
+    """A rolling deploy: the new version migrates while the old one serves; asyncpg's cached plans
+    of `RETURNING *` go stale. The old process says busy once (nothing written), then goes on."""
+    from bot.scheduling.models import OutboxRow
+    from bot.store import new_id
+
+    stores = await Backend("postgres", pg_url).open()
+    try:
+        schedules = stores.schedules
+
+        async def claim() -> list:  # type: ignore[type-arg]
+            return await schedules.claim_outbox(platforms={"slack"}, owner="old", lease_until=T0 + timedelta(minutes=1),
+                                                now=T0, limit=1)
+
+        for k in range(2):
+            await schedules.queue_board(OutboxRow(id=new_id(), kind="board", delivery_id=None, platform="slack",
+                                                  not_before=T0, created_at=T0, claim_key=f"board:s{k}"))
+        assert len(await claim()) == 1
+        admin = await asyncpg.connect(pg_url)
+        try:
+            await admin.execute("ALTER TABLE outbox ADD COLUMN added_by_a_newer_release TEXT")
+        finally:
+            await admin.close()
+        outcomes = []
+        for _ in range(POOL_CONNECTIONS_TRIED):
+            try:
+                outcomes.append(len(await claim()))
+            except StoreBusy:
+                outcomes.append("busy")
+        assert outcomes[-1] == 0 and 1 in outcomes, outcomes  # the second row, once; then nothing left
+    finally:
+        await stores.close()
+
+
+POOL_CONNECTIONS_TRIED = 4

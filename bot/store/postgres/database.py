@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,14 @@ CONNECT_TIMEOUT_S = 10
 # Lock waits (a member row, a fold) end as StoreBusy after this, like SQLite's busy timeout.
 LOCK_TIMEOUT_MS = 5000
 POOL_SIZE = 8
-# Waiting for another process to finish migrating is fine for a minute; it is still starting.
 MIGRATE_LOCK_TIMEOUT_MS = 60_000
 
+# Worth a retry, and nothing was written. InvalidCachedStatementError: a newer release migrated
+# while this one serves (a rolling deploy) and a cached plan went stale inside a transaction;
+# asyncpg drops that plan, so the retry prepares it afresh.
 _BUSY = (asyncpg.DeadlockDetectedError, asyncpg.LockNotAvailableError, asyncpg.QueryCanceledError,
-         asyncpg.SerializationError, asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError)
+         asyncpg.SerializationError, asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError,
+         asyncpg.InvalidCachedStatementError)
 # A server that ended the session (restart, failover, pg_terminate_backend) shows as one of these;
 # asyncpg's client errors included: a connection the server dropped while idle in the pool is
 # found broken ("another operation is in progress") by the next statement sent on it.
@@ -46,10 +49,11 @@ class _Transaction:
 _current: contextvars.ContextVar[_Transaction | None] = contextvars.ContextVar("saga_pg_transaction", default=None)
 
 
-async def connect(url: str, shown: str, **kwargs: Any) -> asyncpg.Connection:
-    """One connection, or a StoreError naming the setting (never the password)."""
+@contextmanager
+def _connecting(shown: str) -> Iterator[None]:
+    """A failed connection attempt as a StoreError naming the setting (never the password)."""
     try:
-        return await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_S, **kwargs)
+        yield
     except (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError) as exc:
         raise StoreError(f"SAGA_DRILLS_DB={shown}: the server refused the credentials ({exc}); "
                          "check the user and password in the URL") from None
@@ -79,20 +83,25 @@ class PgDatabase:
 
     @classmethod
     async def open(cls, url: str, *, shown: str) -> PgDatabase:
-        conn = await connect(url, shown, server_settings={"lock_timeout": str(MIGRATE_LOCK_TIMEOUT_MS),
-                                                          "application_name": "saga-drills migrate"})
-        try:
-            await migrate(conn, shown)
-        except asyncpg.PostgresError as exc:
-            raise StoreError(f"SAGA_DRILLS_DB={shown}: migrating failed ({exc})") from None
-        finally:
-            await conn.close()
-        try:
+        with _connecting(shown):
             pool = await asyncpg.create_pool(
                 url, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_S,
                 server_settings={"lock_timeout": str(LOCK_TIMEOUT_MS), "application_name": "saga-drills"})
-        except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
-            raise StoreError(f"SAGA_DRILLS_DB={shown}: cannot open a connection pool ({exc})") from None
+        try:
+            # On the pool's first connection: one login at start, not two.
+            async with pool.acquire() as conn:
+                # Waiting for another process to finish migrating is fine for a while; it is starting too.
+                await conn.execute(f"SET lock_timeout = {MIGRATE_LOCK_TIMEOUT_MS}")
+                try:
+                    await migrate(conn, shown)
+                finally:
+                    await conn.execute("RESET lock_timeout")
+        except asyncpg.PostgresError as exc:
+            await pool.close()
+            raise StoreError(f"SAGA_DRILLS_DB={shown}: migrating failed ({exc})") from None
+        except BaseException:
+            await pool.close()
+            raise
         return cls(pool, shown)
 
     @asynccontextmanager
