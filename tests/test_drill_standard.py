@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import subprocess
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.cli import main as cli_main
 from bot.content import snippets, standard
 from bot.content.checks import check_library
 from bot.content.loader import builtin_pack, load_library
@@ -21,7 +24,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    """`saga-drills ARGS` in this process: the same entry point and output as the command, without
+    a fresh interpreter per call (two dozen calls here; test_package runs the real command)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli_main(list(args))
+        except SystemExit as exc:  # argparse's --help and usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(["saga-drills", *args], code, out.getvalue(), err.getvalue())
 
 
 # -- a pack that meets the standard, to break one rule at a time --------------------------------
