@@ -127,3 +127,25 @@ def show_profile(path: Path, *, top: int = 25) -> None:
     stats = pstats.Stats(str(path))
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
+
+
+def main(platform: str, burst: Callable[..., Awaitable[Burst]], doc: str | None) -> None:
+    """The command line both end-to-end benchmarks share: alternated rounds, or one profiled burst."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5, help="bot/floor pairs; the summary is their median")
+    parser.add_argument("--profile", type=Path, help="profile one bot burst into FILE instead, and print its top entries")
+    parser.add_argument("--code", type=Path, help="run the bot from this checkout of the project (default: this one)")
+    args = parser.parse_args()
+    if args.code:
+        CODE["root"] = args.code.resolve()
+        print(f"bot code from {CODE['root']}")
+    if args.profile:
+        result = asyncio.run(burst("bot", args.members, profile=args.profile.resolve()))
+        print(f"profiled bot burst, {args.members} members: {result.line()}")
+        show_profile(args.profile)
+        return
+    print(f"{platform}: {args.members} members each click once, all at once; {args.rounds} alternated bot/floor pairs")
+    alternate(args.rounds, lambda kind: burst(kind, args.members), label=f"{platform}, {args.members} members")

@@ -16,7 +16,6 @@ because other work on a shared 2-core machine moves a single run by a fifth eith
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import re
@@ -30,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.burst import CODE, PYTHON, ROOT, Burst, Server, alternate, base_env, show_profile  # noqa: E402
+from benchmarks.burst import PYTHON, ROOT, Burst, Server, base_env, main  # noqa: E402
 from tests.discord.steps import text_of  # noqa: E402
 from tests.fakes import discord_payloads as D  # noqa: E402
 from tests.fakes.fake_discord import Call, FakeDiscord  # noqa: E402
@@ -138,24 +137,7 @@ async def click(fake: TimedDiscord, cards: list[tuple[int, dict[str, Any]]], rng
     return result, [call for _, call in done]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--members", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=5, help="bot/floor pairs; the summary is their median")
-    parser.add_argument("--profile", type=Path, help="profile one bot burst into FILE instead, and print its top entries")
-    parser.add_argument("--code", type=Path, help="run the bot from this checkout of the project (default: this one)")
-    args = parser.parse_args()
-    if args.code:
-        CODE["root"] = args.code.resolve()
-        print(f"bot code from {CODE['root']}")
-    if args.profile:
-        result = asyncio.run(burst("bot", args.members, profile=args.profile.resolve()))
-        print(f"profiled bot burst, {args.members} members: {result.line()}")
-        show_profile(args.profile)
-        return
-    print(f"discord: {args.members} members each click once, all at once; {args.rounds} alternated bot/floor pairs")
-    alternate(args.rounds, lambda kind: burst(kind, args.members), label=f"discord, {args.members} members")
 
 
 if __name__ == "__main__":
-    main()
+    main("discord", burst, __doc__)

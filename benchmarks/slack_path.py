@@ -11,7 +11,6 @@ answers the same way with no work. Alternated runs, fresh fake and database each
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import socket
@@ -27,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import ClientSession  # noqa: E402
 
-from benchmarks.burst import CODE, PYTHON, ROOT, Burst, Server, alternate, base_env, show_profile  # noqa: E402
+from benchmarks.burst import PYTHON, ROOT, Burst, Server, base_env, main  # noqa: E402
 from tests.fakes import slack_payloads as P  # noqa: E402
 from tests.fakes.fake_slack import BOT_TOKEN, TEAM_ID, Call, FakeSlack  # noqa: E402
 
@@ -160,24 +159,7 @@ async def click(fake: TimedSlack, http: ClientSession, cards: list[tuple[int, An
     return result, [call for _, call in done]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--members", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=5, help="bot/floor pairs; the summary is their median")
-    parser.add_argument("--profile", type=Path, help="profile one bot burst into FILE instead, and print its top entries")
-    parser.add_argument("--code", type=Path, help="run the bot from this checkout of the project (default: this one)")
-    args = parser.parse_args()
-    if args.code:
-        CODE["root"] = args.code.resolve()
-        print(f"bot code from {CODE['root']}")
-    if args.profile:
-        result = asyncio.run(burst("bot", args.members, profile=args.profile.resolve()))
-        print(f"profiled bot burst, {args.members} members: {result.line()}")
-        show_profile(args.profile)
-        return
-    print(f"slack: {args.members} members each click once, all at once; {args.rounds} alternated bot/floor pairs")
-    alternate(args.rounds, lambda kind: burst(kind, args.members), label=f"slack, {args.members} members")
 
 
 if __name__ == "__main__":
-    main()
+    main("slack", burst, __doc__)
