@@ -115,3 +115,29 @@ async def test_a_newer_process_adding_a_column_is_busy_once_for_the_older_then_f
 
 
 POOL_CONNECTIONS_TRIED = 4
+
+
+async def test_a_lost_connection_while_serving_is_the_busy_notice_and_nothing_acked_is_lost(pg_cluster, pg_url, clock) -> None:  # type: ignore[no-untyped-def]
+    from bot.messages import BUSY, CommandContext, DrillCard, Feedback
+    from bot.runtime import open_app
+    from bot.settings import Settings
+
+    app = await open_app(Settings(_env_file=None, SAGA_DRILLS_DB=pg_url), clock=clock)
+    try:
+        ana = MemberRef(platform="slack", space="T1", user_id="U-ANA")
+        card = await app.router.command(CommandContext(member=ana), "next")
+        assert isinstance(card, DrillCard)
+        admin = await asyncpg.connect(pg_cluster.url())
+        try:  # a failover or a server restart drops every connection while the bot serves
+            await admin.fetch("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = $1 AND pid <> pg_backend_pid()", pg_url.rsplit("/", 1)[1])
+        finally:
+            await admin.close()
+        first = await app.router.answer(ana, card.delivery_id, "A")
+        # The member sees the busy notice (nothing recorded) or, on a fresh connection, the feedback.
+        assert first == BUSY or isinstance(first, Feedback), first
+        again = await app.router.answer(ana, card.delivery_id, "A")  # they click again: the pool reconnected
+        assert isinstance(again, Feedback) and again.duplicate == isinstance(first, Feedback)
+        assert await app.store.answer_count() == 1, "recorded once, whichever reply came first"
+    finally:
+        await app.close()
