@@ -11,6 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
@@ -149,3 +150,15 @@ def main(platform: str, burst: Callable[..., Awaitable[Burst]], doc: str | None)
         return
     print(f"{platform}: {args.members} members each click once, all at once; {args.rounds} alternated bot/floor pairs")
     alternate(args.rounds, lambda kind: burst(kind, args.members), label=f"{platform}, {args.members} members")
+
+
+async def collect(server: Server, waiting: Sequence[Awaitable[tuple[float, Any]]], sent: Sequence[float],
+                  start: float, cpu: float) -> tuple[Burst, list[Any]]:
+    """A burst's replies as they arrived (time, call), the profiler stopped, and the burst's figures."""
+    done = [await asyncio.wait_for(f, 120) for f in waiting]
+    server.signal(signal.SIGUSR2)
+    await asyncio.sleep(0.5 if server.profile else 0)  # the stats are written before the process stops
+    end = max(t for t, _ in done)
+    result = Burst(replies=len(done), elapsed=end - start, latencies=tuple(t - s for (t, _), s in zip(done, sent)),
+                   cpu=server.cpu() - cpu)
+    return result, [call for _, call in done]

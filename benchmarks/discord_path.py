@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.burst import PYTHON, ROOT, Burst, Server, base_env, main  # noqa: E402
+from benchmarks.burst import PYTHON, ROOT, Burst, Server, base_env, collect, main  # noqa: E402
 from tests.discord.steps import text_of  # noqa: E402
 from tests.fakes import discord_payloads as D  # noqa: E402
 from tests.fakes.fake_discord import Call, FakeDiscord  # noqa: E402
@@ -128,15 +128,7 @@ async def click(fake: TimedDiscord, cards: list[tuple[int, dict[str, Any]]], rng
     for payload in clicks:
         sent.append(time.perf_counter())
         await fake.dispatch("INTERACTION_CREATE", payload)
-    done = [await asyncio.wait_for(f, 120) for f in waiting]
-    server.signal(signal.SIGUSR2)
-    await asyncio.sleep(0.5 if server.profile else 0)  # the stats are written before the process stops
-    end = max(t for t, _ in done)
-    cpu = server.cpu() - cpu
-    result = Burst(replies=len(done), elapsed=end - start, latencies=tuple(t - s for (t, _), s in zip(done, sent)), cpu=cpu)
-    return result, [call for _, call in done]
-
-
+    return await collect(server, waiting, sent, start, cpu)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import ClientSession  # noqa: E402
 
-from benchmarks.burst import PYTHON, ROOT, Burst, Server, base_env, main  # noqa: E402
+from benchmarks.burst import PYTHON, ROOT, Burst, Server, base_env, collect, main  # noqa: E402
 from tests.fakes import slack_payloads as P  # noqa: E402
 from tests.fakes.fake_slack import BOT_TOKEN, TEAM_ID, Call, FakeSlack  # noqa: E402
 
@@ -149,16 +149,9 @@ async def click(fake: TimedSlack, http: ClientSession, cards: list[tuple[int, An
         await post(http, *body)
 
     posting = [asyncio.ensure_future(one(b)) for b in bodies]
-    done = [await asyncio.wait_for(f, 120) for f in waiting]
+    measured = await collect(server, waiting, sent, start, cpu)
     await asyncio.gather(*posting)
-    server.signal(signal.SIGUSR2)
-    await asyncio.sleep(0.5 if server.profile else 0)
-    end = max(t for t, _ in done)
-    cpu = server.cpu() - cpu
-    result = Burst(replies=len(done), elapsed=end - start, latencies=tuple(t - s for (t, _), s in zip(done, sent)), cpu=cpu)
-    return result, [call for _, call in done]
-
-
+    return measured
 
 
 if __name__ == "__main__":
