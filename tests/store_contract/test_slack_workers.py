@@ -31,6 +31,12 @@ async def _start(role: str, env: dict[str, str], cwd: Path) -> tuple[asyncio.sub
     return proc, lines, asyncio.create_task(drain(proc.stderr, lines))  # type: ignore[arg-type]
 
 
+async def _logged(started, words: str) -> None:  # type: ignore[no-untyped-def]
+    """Await a line with `words` in any worker's log (a condition, not a sleep)."""
+    while not any(words in line for _, lines, _ in started for line in lines):
+        await asyncio.sleep(0.01)
+
+
 async def test_a_click_and_its_retry_on_other_workers_count_once_and_reply_once(backend, fake_slack, tmp_path) -> None:  # type: ignore[no-untyped-def]
     base = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "LANG": "C.UTF-8",
             "SAGA_DRILLS_DB": backend.db, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": P.SIGNING_SECRET,
@@ -59,7 +65,8 @@ async def test_a_click_and_its_retry_on_other_workers_count_once_and_reply_once(
             # Slack did not see B's ack in time and sends the click again, to another worker.
             retried = await http.post(c, data=body.encode(), headers=P.signed_headers(body, ctype, retry_num=1))
             assert retried.status == 200
-            await asyncio.sleep(1.0)  # a second reply would have been posted by now
+            # The worker that got the retry says it skipped it; a reply it sent would come before that line.
+            await asyncio.wait_for(_logged(started, "skipped a repeated Slack delivery"), 15)
         assert len(fake_slack.of("response_url")) == 2, "one card and one private reply, no more"
     finally:
         for proc, _, _ in started:
