@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from bot.clock import parse_iso
 from bot.store import AnswerRecord, CardState, MemberSnapshot, RecordResult, ReviewFn, new_id
 from bot.store.sqlite.database import SqliteDatabase
-from bot.store.sqlite.rows import CARD_COLUMNS, CARD_WIDTH, answer_params, card_params, marks, rows_of
+from bot.store.sqlite.rows import answer_params, card_params, marks, rows_of, upsert_cards
 from bot.store.sqlite.snapshots import SnapshotCache, with_answer
 from bot.streaks import STREAK_HORIZON
 
@@ -34,17 +34,6 @@ INSERT INTO answers (id, delivery_id, member_id, drill_id, option_index, correct
 VALUES {rows}
 ON CONFLICT (delivery_id, member_id) DO NOTHING
 """
-
-_UPSERT_CARDS = f"""
-INSERT INTO review_cards ({CARD_COLUMNS})
-VALUES {{rows}}
-ON CONFLICT (member_id, family_id) DO UPDATE SET
-    state = excluded.state, step = excluded.step, stability = excluded.stability,
-    difficulty = excluded.difficulty, due = excluded.due, last_review = excluded.last_review,
-    last_correct = excluded.last_correct, reviews = excluded.reviews, lapses = excluded.lapses,
-    drill_id = excluded.drill_id, delivery_id = excluded.delivery_id, prior = excluded.prior
-"""
-
 
 class _Pending:
     __slots__ = ("record", "review", "derive", "future", "answer_id")
@@ -143,7 +132,7 @@ class AnswerWriter:
                 firsts = await _first_answers(conn, [p.record for p in batch if p.answer_id not in inserted])
                 cards, counted, params = _review(batch, loaded, inserted)
             upsert = await _started(
-                conn.execute(_UPSERT_CARDS.format(rows=rows_of(len(cards), CARD_WIDTH)), params) if cards else _nothing())
+                conn.execute(upsert_cards(len(cards)), params) if cards else _nothing())
             snapshots, derived = await self._derive(batch, upsert, lambda: _outcome(batch, loaded, counted, cards, firsts))
         self.snapshots.keep(snapshots, epoch=epoch)
         return derived

@@ -9,7 +9,7 @@ from datetime import datetime
 from bot.clock import iso, parse_iso
 from bot.store import AnswerRecord, CardState, GuessOutcome, PastAnswer, RegradeFn
 from bot.store.sqlite.database import SqliteDatabase
-from bot.store.sqlite.rows import CARD_COLUMNS, CARD_WIDTH, card_from, card_params, marks, rows_of
+from bot.store.sqlite.rows import card_from, card_params, marks, upsert_cards
 from bot.store.sqlite.snapshots import SnapshotCache
 
 log = logging.getLogger(__name__)
@@ -58,11 +58,7 @@ class FamilyCards:
                                   option_index=int(row["option_index"]), correct=True,
                                   answered_at=parse_iso(row["answered_at"]), family_id=family_id)
             updated = regrade(card, answer)
-            await conn.execute(
-                f"""UPDATE review_cards SET state = ?, step = ?, stability = ?, difficulty = ?, due = ?,
-                        last_review = ?, last_correct = ?, reviews = ?, lapses = ?, drill_id = ?, delivery_id = ?,
-                        prior = ? WHERE member_id = ? AND family_id = ?""",
-                (*card_params(updated)[2:], member_id, family_id))
+            await conn.execute(upsert_cards(1), card_params(updated))
             await conn.execute("UPDATE answers SET guessed_at = ? WHERE delivery_id = ? AND member_id = ?",
                                (iso(now), delivery_id, member_id))
             # Inside the transaction: an answer batch that follows must read the new card.
@@ -75,7 +71,6 @@ class FamilyCards:
         stale = sorted(k for k in keys if family_of.get(k, k) != k)
         if not stale:
             return 0
-        folded = 0
         async with self.db.transaction() as conn:
             rows = await conn.execute_fetchall(
                 f"SELECT * FROM review_cards WHERE family_id IN ({marks(stale)})", tuple(stale))
@@ -100,14 +95,7 @@ class FamilyCards:
             merged = [fold(key[1], cards) for key, cards in groups.items() if key in wanted]
             await conn.execute(f"DELETE FROM review_cards WHERE family_id IN ({marks(stale)})", tuple(stale))
             for chunk in _chunks(merged, FOLD_CHUNK):
-                await conn.execute(
-                    f"""INSERT INTO review_cards ({CARD_COLUMNS}) VALUES {rows_of(len(chunk), CARD_WIDTH)}
-                        ON CONFLICT (member_id, family_id) DO UPDATE SET
-                          state = excluded.state, step = excluded.step, stability = excluded.stability,
-                          difficulty = excluded.difficulty, due = excluded.due, last_review = excluded.last_review,
-                          last_correct = excluded.last_correct, reviews = excluded.reviews, lapses = excluded.lapses,
-                          drill_id = excluded.drill_id, delivery_id = excluded.delivery_id, prior = excluded.prior""",
-                    [v for card in chunk for v in card_params(card)])
+                await conn.execute(upsert_cards(len(chunk)), [v for card in chunk for v in card_params(card)])
             folded = len(old)
             for member in {c.member_id for c in old}:
                 self._snapshots.forget(member)

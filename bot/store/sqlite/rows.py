@@ -35,9 +35,16 @@ def card_from(row: Any) -> CardState:
     )
 
 
-CARD_COLUMNS = ("member_id, family_id, state, step, stability, difficulty, due, last_review, last_correct, reviews, "
-                "lapses, drill_id, delivery_id, prior")
-CARD_WIDTH = 14
+_CARD_COLUMNS = ("member_id", "family_id", "state", "step", "stability", "difficulty", "due", "last_review",
+                 "last_correct", "reviews", "lapses", "drill_id", "delivery_id", "prior")
+CARD_WIDTH = len(_CARD_COLUMNS)  # bound values per card in a multi-row VALUES (card_params)
+
+
+def upsert_cards(count: int) -> str:
+    """Write `count` cards (card_params each), replacing the member x family's card where one exists."""
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _CARD_COLUMNS[2:])
+    return (f"INSERT INTO review_cards ({', '.join(_CARD_COLUMNS)}) VALUES {rows_of(count, CARD_WIDTH)} "
+            f"ON CONFLICT (member_id, family_id) DO UPDATE SET {updates}")
 
 
 def card_params(card: CardState) -> tuple[Any, ...]:
