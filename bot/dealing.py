@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.content.loader import Library
 from bot.content.models import Drill, Family, Tier
 from bot.store import PastAnswer
 
@@ -29,20 +30,18 @@ class History:
     trap: str | None = None
 
     @classmethod
-    def of(cls, answers: Sequence[PastAnswer], drills: Mapping[str, Drill]) -> History:
+    def of(cls, answers: Sequence[PastAnswer], library: Library) -> History:
         seen: dict[str, datetime] = {}
         families: set[str] = set()
         trap = None
         for answer in answers:  # oldest first: the latest time of each drill wins
             seen[answer.drill_id] = answer.answered_at
-            drill = drills.get(answer.drill_id)
-            family = drill.family_id if drill is not None else answer.drill_id
+            family = library.family_of(answer.drill_id)
             new = family not in families
             families.add(family)
             if not answer.correct:
                 # A review answered wrong steers too: it is the belief the member holds now.
-                option = drill.options[answer.option_index] if drill and answer.option_index < len(drill.options) else None
-                trap = option.misconception if option is not None else None
+                trap = library.picked_misconception(answer.drill_id, answer.option_index)
             elif new:
                 trap = None  # the steered (or any) new drill was dealt and answered right: done
         return cls(seen=seen, trap=trap)

@@ -68,8 +68,7 @@ class Engine:
         """Due reviews first (a sibling variant), then a new family from the tier being climbed, never one held."""
         now = self.clock.now()
         row = await self.store.ensure_member(member, now=now)
-        cards = {c.family_id: c for c in await self.store.cards_for(row.id)}
-        history = dealing.History.of(await self.store.answer_history(row.id), self.library.drills)
+        cards, history = await self._dealing_state(row.id)
         drill, kind, due_since = self._choose(cards, history, now)
         if drill is None:
             upcoming = min((c.due for c in cards.values() if self._active(c.family_id)), default=None)
@@ -82,16 +81,14 @@ class Engine:
 
     async def review_variants(self, member_id: str, family_ids: list[str]) -> list[Drill]:
         """The variant each due family deals in a review DM, in the order given (see bot.dealing)."""
+        cards, history = await self._dealing_state(member_id)
+        return [self._variant(family_id, cards.get(family_id), history) for family_id in family_ids
+                if self._active(family_id)]
+
+    async def _dealing_state(self, member_id: str) -> tuple[dict[str, CardState], dealing.History]:
+        """What dealing reads of a member: their family cards and their answer history."""
         cards = {c.family_id: c for c in await self.store.cards_for(member_id)}
-        history = dealing.History.of(await self.store.answer_history(member_id), self.library.drills)
-        picked = []
-        for family_id in family_ids:
-            variants = self.library.variants(family_id)
-            if variants:
-                card = cards.get(family_id)
-                picked.append(dealing.pick_variant(variants, history.seen, avoid=card.drill_id if card else None,
-                                                   rng=self.rng))
-        return picked
+        return cards, dealing.History.of(await self.store.answer_history(member_id), self.library)
 
     async def deal(self, drill: Drill, *, kind: DeliveryKind, platform: str, space: str,
                    member_id: str | None = None, channel: str | None = None,
@@ -124,7 +121,7 @@ class Engine:
                 now: datetime) -> tuple[Drill | None, DeliveryKind, datetime | None]:
         due = sorted((c for c in cards.values() if srs.is_due(c, now) and self._active(c.family_id)), key=lambda c: c.due)
         if due:
-            return self._sibling(due[0], history), "review", due[0].due
+            return self._variant(due[0].family_id, due[0], history), "review", due[0].due
         families = self.library.variants_by_family()
         unseen = {f: v for f, v in families.items() if f not in cards}
         picked = dealing.pick_new_family(unseen, target=altitude.target_tier(self._level(cards, now)), trap=history.trap,
@@ -133,15 +130,17 @@ class Engine:
             family_id, steered = picked
             if steered:
                 log.debug("steering a member toward %s after the trap %s", family_id, history.trap)
-            return dealing.pick_variant(unseen[family_id], history.seen, avoid=None, rng=self.rng), "on_demand", None
+            return self._variant(family_id, None, history), "on_demand", None
         not_held = sorted((c for c in cards.values() if self._active(c.family_id)
                            and not srs.holds(c, now, min_retrievability=self.rules.hold)), key=lambda c: c.due)
         if not_held:
-            return self._sibling(not_held[0], history), "review", None
+            return self._variant(not_held[0].family_id, not_held[0], history), "review", None
         return None, "on_demand", None
 
-    def _sibling(self, card: CardState, history: dealing.History) -> Drill:
-        return dealing.pick_variant(self.library.variants(card.family_id), history.seen, avoid=card.drill_id, rng=self.rng)
+    def _variant(self, family_id: str, card: CardState | None, history: dealing.History) -> Drill:
+        """The variant of an active family to deal: never the one that made its card (bot.dealing)."""
+        return dealing.pick_variant(self.library.variants(family_id), history.seen,
+                                    avoid=card.drill_id if card else None, rng=self.rng)
 
     # -- answering -------------------------------------------------------------------------
     async def delivery_space(self, platform: str, delivery_id: str) -> str:
@@ -244,12 +243,8 @@ class Engine:
         """The misconceptions the member chose most among their latest answers, most often first."""
         counts: dict[str, int] = {}
         for answer in latest:
-            drill = self.library.get(answer.drill_id)
-            if answer.correct or drill is None or answer.option_index >= len(drill.options):
-                continue
-            tag = drill.options[answer.option_index].misconception
+            tag = None if answer.correct else self.library.picked_misconception(answer.drill_id, answer.option_index)
             if tag:
-                tag = self.library.renamed.get(tag, tag)
                 counts[tag] = counts.get(tag, 0) + 1
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TRAPS_SHOWN]
         return tuple(TrapLine(tag=tag, name=tag.replace("-", " "), count=n, of=len(latest)) for tag, n in ranked)

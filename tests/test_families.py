@@ -272,7 +272,8 @@ def test_the_trap_steers_until_a_new_family_is_answered_right(tmp_path: Path) ->
     from bot.store import PastAnswer
 
     write_family_pack(tmp_path / "pack")
-    drills = load_library([tmp_path / "pack"]).drills
+    library = load_library([tmp_path / "pack"])
+    drills = library.drills
     t0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
     wrong_b = next(i for i, o in enumerate(drills["a1"].options) if o.misconception == "wrong-b")
     best = drills["a1"].best_index
@@ -280,7 +281,7 @@ def test_the_trap_steers_until_a_new_family_is_answered_right(tmp_path: Path) ->
     def answered(*picks: tuple[str, int]) -> History:
         return History.of([PastAnswer(delivery_id=f"d{i}", drill_id=d, option_index=o, correct=o == best,
                                       answered_at=t0 + timedelta(hours=i), guessed=False)
-                           for i, (d, o) in enumerate(picks)], drills)
+                           for i, (d, o) in enumerate(picks)], library)
 
     assert answered().trap is None and answered(("a1", best)).trap is None
     assert answered(("a1", wrong_b)).trap == "wrong-b"

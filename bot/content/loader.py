@@ -108,6 +108,15 @@ class Library:
         """The active drills of one family (empty when it has none)."""
         return self.variants_by_family().get(family_id, ())
 
+    def picked_misconception(self, drill_id: str, option_index: int) -> str | None:
+        """The misconception a member chose with this option, under its current tag; None for the
+        best option or a drill or option the library no longer has."""
+        drill = self.drills.get(drill_id)
+        if drill is None or not 0 <= option_index < len(drill.options):
+            return None
+        tag = drill.options[option_index].misconception
+        return self.renamed.get(tag, tag) if tag else None
+
     def family_map(self) -> dict[str, str]:
         """Every drill id, retracted ones too, to the family whose card its answers review."""
         return {drill.id: drill.family_id for drill in self.drills.values()}
