@@ -89,11 +89,15 @@ class Library:
         Mastery counts families held, so a tier's total is its families with an active variant.
         """
         if self._totals is None:
-            totals = {tier: 0 for tier in Tier}
-            for variants in self.variants_by_family().values():
-                totals[variants[0].tier] += 1
-            self._totals = totals
+            self._totals = {tier: len(families) for tier, families in self.families_by_tier().items()}
         return self._totals
+
+    def families_by_tier(self) -> dict[Tier, list[str]]:
+        """The ids of the families with an active variant, per tier (variants share their family's tier)."""
+        by_tier: dict[Tier, list[str]] = {tier: [] for tier in Tier}
+        for family_id, variants in self.variants_by_family().items():
+            by_tier[variants[0].tier].append(family_id)
+        return by_tier
 
     def variants_by_family(self) -> dict[str, tuple[Drill, ...]]:
         """Active drills grouped by family id, each group in id order; cached like the totals."""

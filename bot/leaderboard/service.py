@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import srs
-from bot.content.models import Tier
 from bot.leaderboard import BoardError, charts
 from bot.leaderboard.periods import Window, calendar_window
 from bot.leaderboard.rendering import board_table, report_table
@@ -89,10 +88,7 @@ class Leaderboards:
     async def levels(self, member_ids: set[str], *, scope: Scope | None = None) -> dict[str, Level]:
         """Each member's altitude now, by the engine's rule, from grouped queries (see held_counts)."""
         library, settings = self.app.library, self.app.settings
-        active: dict[Tier, list[str]] = {tier: [] for tier in Tier}
-        for family_id, variants in library.variants_by_family().items():  # cards are per family
-            active[variants[0].tier].append(family_id)
-        held = await self.store.held_counts(member_ids, tiers=active, now=self.now(), scope=scope,
+        held = await self.store.held_counts(member_ids, tiers=library.families_by_tier(), now=self.now(), scope=scope,
                                             horizon=srs.hold_horizon(settings.hold_retrievability))
         totals = library.tier_totals()
         # Teams share a handful of (junior, middle, senior) held counts: compute each level once.
