@@ -7,7 +7,7 @@ from datetime import datetime
 
 from fsrs import Card, Rating, Scheduler, State
 
-from bot.clock import to_utc
+from bot.clock import iso, parse_iso, to_utc
 from bot.store import AnswerRecord, CardState
 
 # A daily drill has no use for minute-long learning steps: a new drill goes straight to
@@ -57,8 +57,8 @@ def regrade_guess(card: CardState, answer: AnswerRecord) -> CardState:
 # The state before an answer, kept beside the card for "I guessed". Positional JSON (a dozen
 # bytes of keys per answer saved); the order below is the format, never reorder it.
 def encode(card: CardState) -> str:
-    return json.dumps([card.state, card.step, card.stability, card.difficulty, card.due.isoformat(),
-                       card.last_review.isoformat() if card.last_review else None, card.last_correct,
+    return json.dumps([card.state, card.step, card.stability, card.difficulty, iso(card.due),
+                       iso(card.last_review) if card.last_review else None, card.last_correct,
                        card.reviews, card.lapses, card.drill_id, card.delivery_id])
 
 
@@ -66,7 +66,7 @@ def decode(text: str, *, member_id: str, family_id: str) -> CardState:
     state, step, stability, difficulty, due, last_review, last_correct, reviews, lapses, drill_id, delivery_id = json.loads(text)
     return CardState(
         member_id=member_id, family_id=family_id, state=state, step=step, stability=stability, difficulty=difficulty,
-        due=to_utc(datetime.fromisoformat(due)), last_review=to_utc(datetime.fromisoformat(last_review)) if last_review else None,
+        due=parse_iso(due), last_review=parse_iso(last_review) if last_review else None,
         last_correct=last_correct, reviews=reviews, lapses=lapses, drill_id=drill_id, delivery_id=delivery_id,
     )
 
