@@ -113,6 +113,11 @@ class Feedback(_Frozen):
     # Under a right answer: the `/drill` command of the "I guessed" button (grades it Hard).
     guess_command: str | None = None
 
+    @property
+    def guess_actions(self) -> tuple[Action, ...]:
+        """The "I guessed" button, under a right answer only (a wrong one is graded as a miss already)."""
+        return (Action(label="I guessed", command=self.guess_command),) if self.guess_command else ()
+
 
 class TierProgress(_Frozen):
     tier: str

@@ -224,10 +224,7 @@ def _feedback(fb: Feedback, space: str | None) -> DiscordMessage:
     if fb.next_drill_title:
         parts.append(f"**Continue the climb ↑** {fb.next_drill_title}")
     label = "Continue the climb" if fb.next_drill_title else "Next drill"
-    actions = [Action(label=label, command="next", style="primary")]
-    if fb.guess_command:  # under a right answer only: a wrong one is graded as a miss already
-        actions.append(Action(label="I guessed", command=fb.guess_command))
-    rows = _action_rows(actions, space)
+    rows = _action_rows([Action(label=label, command="next", style="primary"), *fb.guess_actions], space)
     return _text_message("\n".join(parts), rows, color=COLORS["right" if fb.correct else "wrong"])
 
 

@@ -117,15 +117,9 @@ def _feedback(fb: Feedback) -> tuple[str, list[dict[str, Any]]]:
     blocks.append(context(f"{escape(fb.altitude_line)} · streak {days}"))
     if fb.next_drill_title:
         blocks += text_sections(f"Continue the climb ↑ *{escape(fb.next_drill_title)}*")
-    blocks += _action_buttons(_feedback_actions(fb, Action(label="Next drill", command="next", style="primary")))
+    blocks += _action_buttons((Action(label="Next drill", command="next", style="primary"), *fb.guess_actions))
     verdict_text = "Right" if fb.correct else f"Not this time; best answer {fb.best_letter}"
     return f"{verdict_text}: {fb.title}", blocks
-
-
-def _feedback_actions(fb: Feedback, next_action: Action) -> tuple[Action, ...]:
-    # "I guessed" sits under a right answer only: a wrong one is graded as a miss already.
-    guess = (Action(label="I guessed", command=fb.guess_command),) if fb.guess_command else ()
-    return (next_action, *guess)
 
 
 # -- stats and the Home tab -------------------------------------------------------------------
