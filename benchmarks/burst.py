@@ -6,9 +6,11 @@ import asyncio
 import os
 import pstats
 import signal
+import sqlite3
 import statistics
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,3 +164,28 @@ async def collect(server: Server, waiting: Sequence[Awaitable[tuple[float, Any]]
     result = Burst(replies=len(done), elapsed=end - start, latencies=tuple(t - s for (t, _), s in zip(done, sent)),
                    cpu=server.cpu() - cpu)
     return result, [call for _, call in done]
+
+
+@asynccontextmanager
+async def serving(server: Server, fake: Any, *, name: str, ok: Collection[int] = (0,)) -> AsyncIterator[None]:
+    """`server` runs for the body, then stops with the fake; its log is shown if the body failed,
+    and an exit code outside `ok` ends the benchmark."""
+    await server.start()
+    try:
+        yield
+    except BaseException:
+        print(server.tail(), file=sys.stderr)
+        raise
+    finally:
+        code = await server.stop()
+        await fake.stop()
+    if code not in ok:
+        raise SystemExit(f"{name} exited with {code}:\n{server.tail()}")
+
+
+def check_recorded(db: Path, members: int) -> None:
+    """Every click recorded once: as many answers as members, each on its own delivery."""
+    with sqlite3.connect(db) as conn:
+        recorded = conn.execute("SELECT COUNT(*), COUNT(DISTINCT delivery_id) FROM answers").fetchone()
+    if recorded != (members, members):
+        raise SystemExit(f"the bot recorded {recorded} answers for {members} clicks")

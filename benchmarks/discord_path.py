@@ -20,7 +20,6 @@ import asyncio
 import random
 import re
 import signal
-import sqlite3
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.burst import PYTHON, ROOT, Burst, Server, base_env, collect, main  # noqa: E402
+from benchmarks.burst import PYTHON, ROOT, Burst, Server, base_env, check_recorded, collect, main, serving  # noqa: E402
 from tests.discord.steps import text_of  # noqa: E402
 from tests.fakes import discord_payloads as D  # noqa: E402
 from tests.fakes.fake_discord import Call, FakeDiscord  # noqa: E402
@@ -68,28 +67,16 @@ async def burst(kind: str, members: int, *, profile: Path | None = None, seed: i
         argv = ([PYTHON, "-m", "bot", "run", "--adapter", "discord"] if kind == "bot"
                 else [PYTHON, str(ROOT / "benchmarks" / "discord_floor.py")])
         server = Server(argv, env=env, cwd=Path(tmp), profile=profile)
-        await server.start()
-        try:
+        async with serving(server, fake, name=kind):
             await fake.wait_identified(timeout=120)
             await asyncio.sleep(2.5)  # discord.py waits 2 s for more GUILD_CREATEs; the process settles
             cards = await deal(fake, members)
             result, replies = await click(fake, cards, random.Random(seed), server)
-        except BaseException:
-            print(server.tail(), file=sys.stderr)
-            raise
-        finally:
-            code = await server.stop()
-            await fake.stop()
-        if code != 0:
-            raise SystemExit(f"{kind} exited with {code}:\n{server.tail()}")
         if kind == "bot":
             wrong = [c.json for c in replies if "**You chose" not in text_of(c.json or {})]
             if wrong:
                 raise SystemExit(f"{len(wrong)} clicks got no feedback, e.g. {str(wrong[0])[:300]}")
-            with sqlite3.connect(db) as conn:
-                recorded = conn.execute("SELECT COUNT(*), COUNT(DISTINCT delivery_id) FROM answers").fetchone()
-            if recorded != (members, members):
-                raise SystemExit(f"the bot recorded {recorded} answers for {members} clicks")
+            check_recorded(db, members)
     return result
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import random
 import socket
-import sqlite3
 import signal
 import sys
 import tempfile
@@ -26,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import ClientSession  # noqa: E402
 
-from benchmarks.burst import PYTHON, ROOT, Burst, Server, base_env, collect, main  # noqa: E402
+from benchmarks.burst import PYTHON, ROOT, Burst, Server, base_env, check_recorded, collect, main, serving  # noqa: E402
 from tests.fakes import slack_payloads as P  # noqa: E402
 from tests.fakes.fake_slack import BOT_TOKEN, TEAM_ID, Call, FakeSlack  # noqa: E402
 
@@ -73,27 +72,15 @@ async def burst(kind: str, members: int, *, profile: Path | None = None, seed: i
         argv = ([PYTHON, "-m", "bot", "run", "--adapter", "slack"] if kind == "bot"
                 else [PYTHON, str(ROOT / "benchmarks" / "slack_floor.py")])
         server = Server(argv, env=env, cwd=Path(tmp), profile=profile)
-        await server.start()
-        try:
+        async with serving(server, fake, name=kind, ok=(0, -signal.SIGTERM)):
             async with ClientSession(base_url=f"http://127.0.0.1:{port}") as http:
                 await wait_for_port(port, server)
                 await asyncio.sleep(1.0)  # the process settles
                 cards = await deal(fake, http, members)
                 result, replies = await click(fake, http, cards, random.Random(seed), server)
-        except BaseException:
-            print(server.tail(), file=sys.stderr)
-            raise
-        finally:
-            code = await server.stop()
-            await fake.stop()
-        if code not in (0, -signal.SIGTERM):
-            raise SystemExit(f"{kind} exited with {code}:\n{server.tail()}")
         assert all(c.body.get("response_type") == "ephemeral" for c in replies), "a reply was not private"
         if kind == "bot":
-            with sqlite3.connect(db) as conn:
-                recorded = conn.execute("SELECT COUNT(*), COUNT(DISTINCT delivery_id) FROM answers").fetchone()
-            if recorded != (members, members):
-                raise SystemExit(f"the bot recorded {recorded} answers for {members} clicks")
+            check_recorded(db, members)
     return result
 
 
