@@ -62,6 +62,16 @@ def wait_until(predicate, *, timeout: float, what: str) -> None:  # type: ignore
         time.sleep(0.005)
 
 
+def kill_after(worker: subprocess.Popen[bytes], out: Path, count: int, *, timeout: float, what: str) -> int:
+    """SIGKILL `worker` once it has sent `count` messages (or exited); how many it had sent."""
+    try:
+        wait_until(lambda: len(lines(out)) >= count or worker.poll() is not None, timeout=timeout, what=what)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    return len(lines(out))
+
+
 def finish(proc: subprocess.Popen[bytes], log: Path, *, timeout: float = 60) -> None:
     code = proc.wait(timeout=timeout)
     assert code == 0, f"worker exited with {code}:\n{log.read_text()[-3000:]}"
@@ -73,12 +83,7 @@ async def test_sigkill_mid_run_resumes_and_at_most_the_message_in_flight_goes_tw
     offset = (VIRTUAL_NOW - datetime.now(timezone.utc)).total_seconds()
 
     first = start_worker(db_path, pack, out, log, offset=offset, delay=0.004)
-    try:
-        wait_until(lambda: len(lines(out)) >= 40 or first.poll() is not None, timeout=60, what="the first sends")
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait()
-    sent_before_kill = len(lines(out))
+    sent_before_kill = kill_after(first, out, 40, timeout=60, what="the first sends")
     assert first.returncode == -signal.SIGKILL
     assert 40 <= sent_before_kill < MEMBERS + 1, "the kill has to land in the middle of the run"
 

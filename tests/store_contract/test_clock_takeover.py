@@ -11,7 +11,7 @@ import pytest
 from bot.scheduling.models import ScheduleSpec
 from tests.store_contract.conftest import backend_for
 from tests.scheduling.conftest import library, pack  # noqa: F401  (fixtures)
-from tests.scheduling.test_processes import VIRTUAL_NOW, finish, lines, start_worker, wait_until
+from tests.scheduling.test_processes import VIRTUAL_NOW, finish, kill_after, lines, start_worker
 
 pytestmark = pytest.mark.slow
 CHANNELS = 300
@@ -33,12 +33,7 @@ async def test_300_channels_post_once_each_across_a_sigkill_and_a_takeover(app, 
     out, log = tmp_path / "sent.jsonl", tmp_path / "workers.log"
     offset = (VIRTUAL_NOW - datetime.now(timezone.utc)).total_seconds()
     first = start_worker(backend.db, pack, out, log, offset=offset, delay=0.004)
-    try:
-        wait_until(lambda: len(lines(out)) >= 60 or first.poll() is not None, timeout=90, what="the first posts")
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait()
-    before = len(lines(out))
+    before = kill_after(first, out, 60, timeout=90, what="the first posts")
     assert first.returncode == -signal.SIGKILL and 60 <= before < CHANNELS, "the kill lands mid-run"
     second = start_worker(backend.db, pack, out, log, offset=offset)
     finish(second, log, timeout=90)
