@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     reviews_per_day: int = Field(default=3, ge=0, le=50, validation_alias="SAGA_DRILLS_REVIEWS_PER_DAY")
     # How long a crashed process's claim on a run or a message blocks others before they take it over.
     lease_seconds: int = Field(default=60, ge=1, le=3600, validation_alias="SAGA_DRILLS_LEASE_SECONDS")
+    # How often the clock reads the schedules table: the longest a schedule set by another process,
+    # a catch-up or a crashed process's work waits before this one acts on it.
+    sweep_seconds: float = Field(default=60.0, ge=0.1, le=3600, validation_alias="SAGA_DRILLS_SWEEP_SECONDS")
     board_on_demand_per_day: int = Field(default=3, ge=0, le=100, validation_alias="SAGA_DRILLS_BOARD_ON_DEMAND_PER_DAY")
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("SAGA_DRILLS_LOG_LEVEL", "LOG_LEVEL"))
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="SAGA_DRILLS_LOG_FORMAT")

@@ -1,8 +1,9 @@
-"""SchedulerService: the APScheduler 3 clock around Ticker.tick; SQLite stays the source of truth.
+"""SchedulerService: the APScheduler 3 clock around Ticker.tick; the database stays the source of truth.
 
 Jobs are rebuilt from the schedules table at start and re-synced after every tick, so a
-schedule set by the CLI or another process is picked up within a minute. A cron job per
-schedule wakes the bot on the minute; the sweep job every `interval` seconds catches up
+schedule set by the CLI or another process is picked up within one sweep
+(SAGA_DRILLS_SWEEP_SECONDS, a minute by default). A cron job per schedule wakes the bot
+on the minute; the sweep job every `interval` seconds catches up
 after downtime, posts reveals and review DMs, and resumes what a crashed process left.
 Both only call tick(); whether anything is due is decided from the database, never here.
 """
@@ -37,10 +38,10 @@ class SchedulerService:
     # Runs only in processes of the `all` and `clock` roles (bot/roles.py).
     clock = True
 
-    def __init__(self, app: App, *, ticker: Ticker | None = None, interval: float = 60.0) -> None:
+    def __init__(self, app: App, *, ticker: Ticker | None = None, interval: float | None = None) -> None:
         self.app = app
         self.ticker = ticker or Ticker(app)
-        self.interval = interval
+        self.interval = app.settings.sweep_seconds if interval is None else interval
         self.scheduler: Any = None
         self._jobs: dict[str, tuple[Any, ...]] = {}
         self._started_at: datetime | None = None
