@@ -57,6 +57,9 @@ class SchedulerService:
         aps = logging.getLogger("apscheduler")
         if aps.level == logging.NOTSET and logging.getLogger().getEffectiveLevel() > logging.DEBUG:
             aps.setLevel(logging.WARNING)
+        # A sweep due while the last one still sends is skipped by design (max_instances=1: the
+        # running tick already covers it); APScheduler warns about each one, which reads as a fault.
+        logging.getLogger("apscheduler.scheduler").addFilter(OVERLAP_SKIPPED)  # one instance: added once
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
         # The first sweep runs at once: catch-up and crash recovery do not wait a minute.
@@ -126,6 +129,16 @@ class SchedulerService:
             with contextlib.suppress(Exception):
                 self.scheduler.shutdown(wait=False)
             self.scheduler = None
+
+
+class _OverlapSkipped(logging.Filter):
+    """Drops APScheduler's "skipped: maximum number of running instances reached" lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+OVERLAP_SKIPPED = _OverlapSkipped()
 
 
 def _job_name(schedule: Schedule) -> str:

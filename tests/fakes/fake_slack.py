@@ -129,6 +129,7 @@ class FakeSlack:
         # uploaded bytes, and the conversation and comment it was shared with.
         self.files: dict[str, dict[str, Any]] = {}
         self._url_uses: dict[str, int] = {}
+        self._holds: dict[str, tuple[int, asyncio.Event]] = {}
 
     # -- addresses for the code under test -------------------------------------------------
     @property
@@ -176,6 +177,13 @@ class FakeSlack:
             headers = {"Retry-After": "0"}
         self._failures.setdefault(method, []).extend(
             Failure(status, {"ok": False, "error": error}, headers or {}) for _ in range(times))
+
+    def hold(self, method: str, *, after: int) -> asyncio.Event:
+        """Answer `after` calls of `method`, then record each later one and keep it waiting until the
+        returned event is set: a send in flight, for a test to kill its sender during."""
+        release = asyncio.Event()
+        self._holds[method] = (after, release)
+        return release
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -226,6 +234,9 @@ class FakeSlack:
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
         if request.headers.get("Authorization") != f"Bearer {expected}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        held = self._holds.get(method)
+        if held is not None and len(self.of(method)) > held[0]:
+            await held[1].wait()
         failures = self._failures.get(method)
         if failures:
             failure = failures.pop(0)
