@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+# On stop, how long interactions already being handled may still finish (record, reply); within
+# a container platform's usual 30 s grace before SIGKILL, as the Slack adapter's.
+SETTLE_SECONDS = 10.0
 
 
 class DiscordAdapter:
@@ -112,6 +115,11 @@ class DiscordAdapter:
 
     async def disconnect(self) -> None:
         logging.getLogger("discord.http").removeFilter(self._limits)
+        # Before the client closes its HTTP session: a deferred interaction still has to send its
+        # reply (a rolling deploy's SIGTERM must not lose an answer Discord will never resend).
+        if self.serve and not self.client.is_closed():
+            if (late := await self.client.settle(SETTLE_SECONDS)):
+                log.warning("stopped with %d Discord interaction(s) unfinished after %.0f s", late, SETTLE_SECONDS)
         if not self.client.is_closed():
             await self.client.close()
         if self._gateway is not None:

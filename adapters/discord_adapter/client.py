@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Protocol
 
@@ -31,6 +32,8 @@ def _handler(interaction: discord.Interaction) -> InteractionPort:
 
 
 async def _run(interaction: discord.Interaction, *words: str) -> None:
+    if isinstance(interaction.client, DrillClient):
+        interaction.client.track()
     text = " ".join(w.strip() for w in words if w and w.strip())
     await _handler(interaction).run_command(interaction, text)
 
@@ -130,6 +133,32 @@ class DrillClient(discord.Client):
         # per server (DISCORD_GUILD_IDS, copied at sync) or globally; the tree falls back to global.
         self.tree.add_command(DrillCommands())
         self._guard_interaction_parser()
+        # Interactions being handled: Discord never sends one again, so a stop waits for them.
+        self.in_flight: set[asyncio.Task[Any]] = set()
+
+    def track(self) -> None:
+        """Count the interaction this task handles as in flight until the task ends."""
+        task = asyncio.current_task()
+        if task is not None and task not in self.in_flight:
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+
+    async def settle(self, timeout: float) -> int:
+        """Wait up to `timeout` s for interactions in flight, those arriving meanwhile included
+        (the gateway is still open, and an unanswered one fails for the member); returns how many
+        did not finish."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        said = False
+        while running := {t for t in self.in_flight if not t.done() and t is not asyncio.current_task()}:
+            left = deadline - loop.time()
+            if left <= 0:
+                return len(running)
+            if not said:
+                log.info("waiting for %d Discord interaction(s) in flight", len(running))
+                said = True
+            await asyncio.wait(running, timeout=left)
+        return 0
 
     def _guard_interaction_parser(self) -> None:
         # discord.py lets an exception from a gateway parser end the whole connection loop, so one
@@ -152,6 +181,7 @@ class DrillClient(discord.Client):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is not discord.InteractionType.component or self.handler is None:
             return
+        self.track()
         custom_id = str((interaction.data or {}).get("custom_id") or "")
         # Every click is routed here, by its custom_id alone (it carries all the state), so a
         # button outlives restarts. Not through discord.py's DynamicItems: per click they rebuilt
