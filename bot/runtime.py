@@ -22,7 +22,6 @@ from bot.scheduling import chat as scheduling_chat
 from bot.roles import RolePlan
 from bot.settings import DatabaseUrl, Settings
 from bot.store.sqlite import Stores, open_stores
-from bot.store.sqlite.tuning import SWITCH_INTERVAL_S, tune_interpreter
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +117,8 @@ async def serve(app: App, adapter_names: Sequence[str], *, role: RolePlan | None
             log.info("%s adapter connected", adapter.name)
         for service in app.services:
             await service.start(app)
-        frozen = tune_interpreter()
-        log.info("serving: GIL switch interval %.1f ms, %d startup objects frozen", SWITCH_INTERVAL_S * 1000, frozen)
+        if (tuned := app.store.serving()):
+            log.info("serving: %s", tuned)
         if role.serve:
             listeners.extend(asyncio.create_task(a.listen(), name=f"listen-{a.name}") for a in adapters)
         log.info("role %s: %s, %s", role.role, ", ".join(adapter_names) or "no platform",

@@ -141,3 +141,17 @@ async def test_a_lost_connection_while_serving_is_the_busy_notice_and_nothing_ac
         assert await app.store.answer_count() == 1, "recorded once, whichever reply came first"
     finally:
         await app.close()
+
+
+async def test_a_serving_process_on_postgresql_leaves_the_interpreter_as_it_is(pg_url) -> None:  # type: ignore[no-untyped-def]
+    # The switch interval and gc settings serve SQLite's database thread only (bot/store/sqlite/tuning.py).
+    import gc
+    import sys
+
+    stores = await Backend("postgres", pg_url).open()
+    before = (sys.getswitchinterval(), gc.get_threshold(), gc.get_freeze_count())
+    try:
+        assert stores.core.serving() is None
+        assert (sys.getswitchinterval(), gc.get_threshold(), gc.get_freeze_count()) == before
+    finally:
+        await stores.close()

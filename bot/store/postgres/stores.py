@@ -16,6 +16,11 @@ class PostgresStore(SqliteStore):
     async def open_url(cls, url: str, *, shown: str) -> PostgresStore:
         return cls(await PgDatabase.open(url, shown=shown))  # type: ignore[arg-type]
 
+    def serving(self) -> str | None:
+        # asyncpg works on the event loop itself: no database thread waits for the GIL, so the
+        # SQLite backend's interpreter settings buy nothing here and stay unset.
+        return None
+
 
 class PostgresScheduleStore(SqliteScheduleStore):
     """Schedules, runs, batches and the outbox; the outbox claim skips rows another sender holds."""

@@ -28,6 +28,7 @@ from bot.store.sqlite.answers import AnswerWriter
 from bot.store.sqlite.families import FamilyCards
 from bot.store.sqlite.rows import card_from, delivery_from, member_from
 from bot.store.sqlite.snapshots import SnapshotCache
+from bot.store.sqlite.tuning import SWITCH_INTERVAL_S, tune_interpreter
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,11 @@ class SqliteStore(FamilyCards):
 
     async def backup(self, path: Path) -> None:
         await self.db.backup(path)
+
+    def serving(self) -> str | None:
+        """The interpreter settings AnswerWriter's overlap with SQLite's thread relies on (tuning.py)."""
+        frozen = tune_interpreter()
+        return f"GIL switch interval {SWITCH_INTERVAL_S * 1000:.1f} ms, {frozen} startup objects frozen"
 
     # -- members ---------------------------------------------------------------------------
     async def ensure_member(self, ref: MemberRef, *, now: datetime) -> MemberRow:
