@@ -134,6 +134,15 @@ CLUSTER = None  # the session's cluster, once started
 TEMPLATE = "saga_template"
 
 
+def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
+    """A test marked sqlite_only must say why, so a PostgreSQL gap is always a written decision."""
+    for item in items:
+        for mark in item.iter_markers("sqlite_only"):
+            reason = mark.kwargs.get("reason") or (mark.args[0] if mark.args else "")
+            if not isinstance(reason, str) or not reason.strip():
+                raise pytest.UsageError(f"{item.nodeid}: sqlite_only needs a reason, e.g. sqlite_only(\"WAL checkpoints\")")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
     """Every PostgreSQL skip at one place, so `-ra` folds them into one line saying how to enable them."""

@@ -13,6 +13,7 @@ from bot.content.loader import load_library
 from bot.messages import DrillCard, Feedback, MemberRef, Notice, Reveal
 from bot.runtime import open_app
 from tests.drillgen import write_pack
+from tests.store_reads import count
 
 ANA = MemberRef(platform="slack", space="T1", user_id="U-ANA", display_name="ana", tz="Europe/Berlin")
 BO = MemberRef(platform="slack", space="T1", user_id="U-BO", display_name="bo")
@@ -35,11 +36,6 @@ def _wrong(card: DrillCard) -> str:
     return next(o.letter for o in card.options if not o.text.endswith("best fix"))
 
 
-def _answers(db_path) -> int:  # type: ignore[no-untyped-def]
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
-
-
 async def test_new_member_starts_in_junior_tier(app) -> None:  # type: ignore[no-untyped-def]
     card = await app.engine.next_drill(ANA)
     assert isinstance(card, DrillCard) and card.tier == "Junior" and card.delivery_kind == "on_demand"
@@ -57,14 +53,14 @@ async def test_option_order_is_shuffled_and_stored(app) -> None:  # type: ignore
     assert len(orders) > 1, "the best option must not always sit under the same letter"
 
 
-async def test_right_answer_feedback_and_record(app, db_path) -> None:  # type: ignore[no-untyped-def]
+async def test_right_answer_feedback_and_record(app) -> None:  # type: ignore[no-untyped-def]
     card = await app.engine.next_drill(ANA)
     fb = await app.engine.answer(ANA, card.delivery_id, _best(card).lower())
     assert isinstance(fb, Feedback) and fb.correct and not fb.duplicate
     assert fb.chosen_letter == fb.best_letter == _best(card)
     assert fb.recap == "The recap." and fb.sources[0].url.startswith("https://")
     assert fb.streak_days == 1 and fb.altitude_line.startswith("Zero · Climbing toward Junior: 1 of 3 junior")
-    assert _answers(db_path) == 1
+    assert await app.store.answer_count() == 1
 
 
 async def test_wrong_answer_explains_both_options(app) -> None:  # type: ignore[no-untyped-def]
@@ -74,12 +70,12 @@ async def test_wrong_answer_explains_both_options(app) -> None:  # type: ignore[
     assert fb.chosen_why.startswith("Trap") and fb.best_why == "It fixes the defect."
 
 
-async def test_repeat_click_returns_first_feedback_and_writes_nothing(app, db_path) -> None:  # type: ignore[no-untyped-def]
+async def test_repeat_click_returns_first_feedback_and_writes_nothing(app) -> None:  # type: ignore[no-untyped-def]
     card = await app.engine.next_drill(ANA)
     first = await app.engine.answer(ANA, card.delivery_id, _wrong(card))
     again = await app.engine.answer(ANA, card.delivery_id, _best(card))
     assert again.duplicate and not again.correct and again.chosen_letter == first.chosen_letter
-    assert _answers(db_path) == 1
+    assert await app.store.answer_count() == 1
 
 
 async def test_missed_drill_comes_back_first_as_review(app, clock) -> None:  # type: ignore[no-untyped-def]
@@ -114,27 +110,27 @@ async def test_tiers_follow_the_climb(app) -> None:  # type: ignore[no-untyped-d
 
 
 @pytest.mark.parametrize("choice", ["Z", "", "AB", 7, -1])
-async def test_unknown_option_is_a_notice_and_nothing_written(app, db_path, choice) -> None:  # type: ignore[no-untyped-def]
+async def test_unknown_option_is_a_notice_and_nothing_written(app, choice) -> None:  # type: ignore[no-untyped-def]
     card = await app.engine.next_drill(ANA)
     reply = await app.engine.answer(ANA, card.delivery_id, choice)
     assert isinstance(reply, Notice) and reply.level == "warning" and "nothing was recorded" in reply.text
-    assert _answers(db_path) == 0
+    assert await app.store.answer_count() == 0
 
 
-async def test_unknown_delivery_is_a_notice_with_a_way_on(app, db_path) -> None:  # type: ignore[no-untyped-def]
+async def test_unknown_delivery_is_a_notice_with_a_way_on(app) -> None:  # type: ignore[no-untyped-def]
     reply = await app.engine.answer(ANA, "no-such-delivery", "A")
     assert isinstance(reply, Notice) and reply.actions[0].command == "next"
-    assert _answers(db_path) == 0
+    assert await app.store.answer_count() == 0
 
 
-async def test_someone_elses_drill_is_refused(app, db_path) -> None:  # type: ignore[no-untyped-def]
+async def test_someone_elses_drill_is_refused(app) -> None:  # type: ignore[no-untyped-def]
     card = await app.engine.next_drill(ANA)
     reply = await app.engine.answer(BO, card.delivery_id, "A")
     assert isinstance(reply, Notice) and "someone else" in reply.text
-    assert _answers(db_path) == 0
+    assert await app.store.answer_count() == 0
 
 
-async def test_channel_drill_window_and_reveal(app, clock, db_path) -> None:  # type: ignore[no-untyped-def]
+async def test_channel_drill_window_and_reveal(app, clock) -> None:  # type: ignore[no-untyped-def]
     drill = app.library.drills["middle-1"]
     card = await app.engine.deal(drill, kind="channel", platform="slack", space="T1", channel="C1",
                                  closes_at=clock.now() + timedelta(hours=8))
@@ -148,10 +144,10 @@ async def test_channel_drill_window_and_reveal(app, clock, db_path) -> None:  # 
     assert isinstance(reveal, Reveal) and reveal.total == 5
     assert [o.count for o in reveal.options if o.best] == [2]
     assert reveal.common_trap in {"wrong-a", "wrong-b"} and reveal.common_trap_description
-    assert _answers(db_path) == 5
+    assert await app.store.answer_count() == 5
 
 
-async def test_retracted_drill_is_not_served_and_answers_stay(app, db_path) -> None:  # type: ignore[no-untyped-def]
+async def test_retracted_drill_is_not_served_and_answers_stay(app) -> None:  # type: ignore[no-untyped-def]
     card = await app.engine.next_drill(ANA)
     await app.engine.answer(ANA, card.delivery_id, _wrong(card))
     app.library.retract(card.drill_id, "wrong key")
@@ -161,10 +157,10 @@ async def test_retracted_drill_is_not_served_and_answers_stay(app, db_path) -> N
             assert nxt.drill_id != card.drill_id
             await app.engine.answer(ANA, nxt.delivery_id, _best(nxt))
     assert (await app.engine.stats(ANA)).reviews_due == 0, "a retracted drill leaves the review queue"
-    assert _answers(db_path) >= 1
+    assert await app.store.answer_count() >= 1
 
 
-async def test_router_commands_pause_optout_forget(app, clock, db_path) -> None:  # type: ignore[no-untyped-def]
+async def test_router_commands_pause_optout_forget(app, clock) -> None:  # type: ignore[no-untyped-def]
     ctx = CommandContext(member=ANA)
     assert "DAYS" in (await app.router.handle(ctx, "pause")).text
     paused = await app.router.handle(ctx, "pause 7")
@@ -195,7 +191,8 @@ async def test_unknown_word_gets_help_and_lead_words_are_checked(app) -> None:  
     assert (await app.router.handle(CommandContext(member=ANA), "secret")).text == "lead stuff"
 
 
-async def test_a_failed_commit_records_nothing_and_forgets_the_feedback_it_derived(app, db_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.sqlite_only("fails the COMMIT on the aiosqlite connection itself; PostgreSQL has no such connection")
+async def test_a_failed_commit_records_nothing_and_forgets_the_feedback_it_derived(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The feedback is derived inside the write; when COMMIT fails, neither the answer nor its standing remain."""
     from bot.store import StoreError
 
@@ -215,7 +212,7 @@ async def test_a_failed_commit_records_nothing_and_forgets_the_feedback_it_deriv
     with pytest.raises(StoreError, match="disk I/O error"):
         await app.engine.answer(member, second.delivery_id, _best(second))
     monkeypatch.setattr(conn, "execute", real_execute)
-    assert _answers(db_path) == 1
+    assert await app.store.answer_count() == 1
     assert member.key not in app.engine._standings
     feedback = await app.engine.answer(member, second.delivery_id, _wrong(second))
     stats = await app.engine.stats(member)
@@ -223,7 +220,7 @@ async def test_a_failed_commit_records_nothing_and_forgets_the_feedback_it_deriv
     assert feedback.altitude_line == f"{stats.level.value} · {stats.progress_line}" and stats.answered == 2
 
 
-async def test_a_huge_command_is_refused_without_parsing_and_nothing_changes(app, db_path) -> None:  # type: ignore[no-untyped-def]
+async def test_a_huge_command_is_refused_without_parsing_and_nothing_changes(app) -> None:  # type: ignore[no-untyped-def]
     import time
 
     text = "season start " + "'a" * 500_000  # 1 MB of unbalanced quotes: quadratic for shlex
@@ -231,7 +228,6 @@ async def test_a_huge_command_is_refused_without_parsing_and_nothing_changes(app
     reply = await app.router.handle(CommandContext(member=ANA, channel="C1"), text)
     assert time.perf_counter() - started < 0.5
     assert isinstance(reply, Notice) and reply.level == "warning" and "at most 6,000" in reply.text
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM members").fetchone()[0] == 0
+    assert await count(app.store, "SELECT COUNT(*) FROM members") == 0
     ok = await app.router.handle(CommandContext(member=ANA, channel="C1"), "help " + "x" * 5990)
     assert isinstance(ok, Notice) and "Saga Drills" in ok.text
