@@ -6,7 +6,6 @@ import json
 import os
 import random
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from bot.messages import CommandContext, DrillCard, Feedback, MemberRef, Notice,
 from bot.runtime import open_app
 from bot.store import AnswerRecord
 from tests.drillgen import drill_dict, write_pack
+from tests.store_reads import rows
 
 ANA = MemberRef(platform="slack", space="T1", user_id="U-ANA", display_name="ana")
 BO = MemberRef(platform="slack", space="T1", user_id="U-BO", display_name="bo")
@@ -66,11 +66,6 @@ async def _option(app, card: DrillCard, *, best: bool = False, tag: str | None =
     raise AssertionError("no such option")
 
 
-def _rows(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
-
-
 def _family(app, drill_id: str) -> str:  # type: ignore[no-untyped-def]
     return app.library.drills[drill_id].family_id
 
@@ -111,7 +106,7 @@ async def test_review_dms_deal_an_unseen_variant_then_the_one_seen_longest_ago(a
     assert again.id == seen[0], "all seen: the one seen longest ago"
 
 
-async def test_i_guessed_turns_good_into_hard_for_that_answer_only(app, clock, db_path) -> None:  # type: ignore[no-untyped-def]
+async def test_i_guessed_turns_good_into_hard_for_that_answer_only(app, clock) -> None:  # type: ignore[no-untyped-def]
     first = await app.engine.next_drill(ANA)
     fb = await app.engine.answer(ANA, first.delivery_id, await _option(app, first, best=True))
     assert fb.guess_command == f"guessed {first.delivery_id}"
@@ -121,7 +116,7 @@ async def test_i_guessed_turns_good_into_hard_for_that_answer_only(app, clock, d
     await app.engine.answer(ANA, second.delivery_id, await _option(app, second, best=True))
     cards = {c.family_id: c for c in await app.store.cards_for(ANA.key)}
     good = cards[_family(app, first.drill_id)]
-    board_before = _rows(db_path, "SELECT delivery_id, correct FROM answers ORDER BY delivery_id")
+    board_before = await rows(app.store, "SELECT delivery_id, correct FROM answers ORDER BY delivery_id")
 
     clock.advance(hours=2)
     note = await app.engine.guessed(ANA, first.delivery_id)
@@ -136,32 +131,32 @@ async def test_i_guessed_turns_good_into_hard_for_that_answer_only(app, clock, d
     assert hard == expected, "graded Hard at the answer's own time"
     assert hard.due < good.due and hard.last_correct and hard.reviews == good.reviews == 1
     assert after[_family(app, second.drill_id)] == cards[_family(app, second.drill_id)], "the other answer is untouched"
-    assert _rows(db_path, "SELECT delivery_id, correct FROM answers ORDER BY delivery_id") == board_before, "still right on the board"
-    assert _rows(db_path, "SELECT delivery_id FROM answers WHERE guessed_at IS NOT NULL") == [(first.delivery_id,)]
+    assert await rows(app.store, "SELECT delivery_id, correct FROM answers ORDER BY delivery_id") == board_before, "still right on the board"
+    assert await rows(app.store, "SELECT delivery_id FROM answers WHERE guessed_at IS NOT NULL") == [(first.delivery_id,)]
 
     again = await app.engine.guessed(ANA, first.delivery_id)
     assert again.level == "warning" and "already" in again.text
     assert {c.family_id: c for c in await app.store.cards_for(ANA.key)} == after
 
 
-async def test_i_guessed_refuses_a_wrong_answer_someone_elses_an_unknown_one_and_a_settled_one(app, clock, db_path) -> None:  # type: ignore[no-untyped-def]
+async def test_i_guessed_refuses_a_wrong_answer_someone_elses_an_unknown_one_and_a_settled_one(app, clock) -> None:  # type: ignore[no-untyped-def]
     wrong = await app.engine.next_drill(ANA)
     await app.engine.answer(ANA, wrong.delivery_id, await _option(app, wrong))
     theirs = await app.engine.next_drill(BO)
     await app.engine.answer(BO, theirs.delivery_id, await _option(app, theirs, best=True))
     unanswered = await app.engine.next_drill(ANA)
 
-    def state() -> tuple:
-        return (_rows(db_path, "SELECT * FROM review_cards ORDER BY member_id, family_id"),
-                _rows(db_path, "SELECT * FROM answers ORDER BY id"))
+    async def state() -> tuple:
+        return (await rows(app.store, "SELECT * FROM review_cards ORDER BY member_id, family_id"),
+                await rows(app.store, "SELECT * FROM answers ORDER BY id"))
 
-    before = state()
+    before = await state()
     for delivery_id, words in ((wrong.delivery_id, "not right"), (theirs.delivery_id, "not yours"),
                                ("no-such-delivery", "not yours"), (unanswered.delivery_id, "not answered")):
         note = await app.engine.guessed(ANA, delivery_id)
         assert isinstance(note, Notice) and note.level == "warning" and words in note.text, (delivery_id, note.text)
         assert "nothing was changed" in note.text
-    assert state() == before
+    assert await state() == before
 
     # Right, then the same family answered again: that first grade is settled.
     right = await app.engine.next_drill(CY)
@@ -171,12 +166,12 @@ async def test_i_guessed_refuses_a_wrong_answer_someone_elses_an_unknown_one_and
     sibling = await app.engine.next_drill(CY)
     assert _family(app, sibling.drill_id) == card.family_id and sibling.drill_id != right.drill_id
     await app.engine.answer(CY, sibling.delivery_id, await _option(app, sibling, best=True))
-    before = state()
+    before = await state()
     note = await app.engine.guessed(CY, right.delivery_id)
-    assert note.level == "warning" and "again since" in note.text and state() == before
+    assert note.level == "warning" and "again since" in note.text and await state() == before
 
 
-async def test_the_bare_word_marks_the_latest_answer(app, db_path) -> None:  # type: ignore[no-untyped-def]
+async def test_the_bare_word_marks_the_latest_answer(app) -> None:  # type: ignore[no-untyped-def]
 
     none_yet = await app.router.command(CommandContext(member=ANA), "guessed")
     assert none_yet.level == "warning" and "not answered a drill yet" in none_yet.text
@@ -184,7 +179,7 @@ async def test_the_bare_word_marks_the_latest_answer(app, db_path) -> None:  # t
     await app.engine.answer(ANA, card.delivery_id, await _option(app, card, best=True))
     note = await app.router.command(CommandContext(member=ANA), "guessed")
     assert note.level == "info"
-    assert _rows(db_path, "SELECT delivery_id FROM answers WHERE guessed_at IS NOT NULL") == [(card.delivery_id,)]
+    assert await rows(app.store, "SELECT delivery_id FROM answers WHERE guessed_at IS NOT NULL") == [(card.delivery_id,)]
     usage = await app.router.command(CommandContext(member=ANA), "guessed a b")
     assert usage.level == "warning" and usage.text.startswith("Usage")
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from tests.discord.steps import immediate, interact, text_of
 from tests.discord.test_discord_gateway import ANSWER_ID, deal
 from tests.fakes import discord_payloads as D
+from tests.store_reads import rows
 
 
-def _state(db_path) -> tuple:  # type: ignore[no-untyped-def]
-    with sqlite3.connect(db_path) as conn:
-        return (conn.execute("SELECT * FROM review_cards ORDER BY member_id, family_id").fetchall(),
-                conn.execute("SELECT delivery_id FROM answers WHERE guessed_at IS NOT NULL").fetchall())
+async def _state(app) -> tuple:  # type: ignore[no-untyped-def]
+    return (await rows(app.store, "SELECT * FROM review_cards ORDER BY member_id, family_id"),
+            await rows(app.store, "SELECT delivery_id FROM answers WHERE guessed_at IS NOT NULL"))
 
 
 async def _answer(fake_discord, app, *, right: bool, **who) -> tuple[str, dict]:  # type: ignore[no-untyped-def]
@@ -35,12 +33,12 @@ async def _reply(fake_discord, payload: dict) -> dict:  # type: ignore[no-untype
     return callback.json["data"]
 
 
-async def test_i_guessed_on_discord_marks_a_right_answer_and_refuses_the_rest(adapter, fake_discord, app, db_path):
+async def test_i_guessed_on_discord_marks_a_right_answer_and_refuses_the_rest(adapter, fake_discord, app):
     wrong_id, wrong = await _answer(fake_discord, app, right=False)
     assert not [i for i in D.custom_ids(wrong) if i.startswith("sd:c:guessed")], "no button under a wrong answer"
     right_id, right = await _answer(fake_discord, app, right=True)
     assert f"sd:c:guessed {right_id}" in D.custom_ids(right)
-    before = _state(db_path)
+    before = await _state(app)
 
     # A message carrying a forged button for the wrong answer (Discord routes a click only to a
     # button the message has: the same custom_id on another message is out of date).
@@ -52,11 +50,11 @@ async def test_i_guessed_on_discord_marks_a_right_answer_and_refuses_the_rest(ad
             (f"sd:c:guessed {right_id}", right, {"user_id": "1310000000000000099", "name": "eve"}, "not yours")):
         reply = await _reply(fake_discord, D.button_click(custom_id, message, **who))
         assert reply["flags"] & 64 and words in text_of(reply), text_of(reply)
-    assert _state(db_path) == before
+    assert await _state(app) == before
 
     reply = await _reply(fake_discord, D.button_click(f"sd:c:guessed {right_id}", right))
     assert reply["flags"] & 64 and "Marked as a guess" in text_of(reply)
-    cards, guessed = _state(db_path)
+    cards, guessed = await _state(app)
     assert guessed == [(right_id,)] and cards != before[0]
     reply = await _reply(fake_discord, D.button_click(f"sd:c:guessed {right_id}", right))
-    assert "already marked" in text_of(reply) and _state(db_path) == (cards, guessed)
+    assert "already marked" in text_of(reply) and await _state(app) == (cards, guessed)

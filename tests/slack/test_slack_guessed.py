@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from tests.fakes import slack_payloads as P
 from tests.slack.test_slack_http import drill_card
+from tests.store_reads import rows
 
 
-def _guessed(db_path) -> list[tuple]:  # type: ignore[no-untyped-def]
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT delivery_id, member_id FROM answers WHERE guessed_at IS NOT NULL").fetchall()
+async def _guessed(app) -> list[tuple]:  # type: ignore[no-untyped-def]
+    return await rows(app.store, "SELECT delivery_id, member_id FROM answers WHERE guessed_at IS NOT NULL")
 
 
-def _cards(db_path) -> list[tuple]:  # type: ignore[no-untyped-def]
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT * FROM review_cards ORDER BY member_id, family_id").fetchall()
+async def _cards(app) -> list[tuple]:  # type: ignore[no-untyped-def]
+    return await rows(app.store, "SELECT * FROM review_cards ORDER BY member_id, family_id")
 
 
 async def _answer(slack_http, fake_slack, app, *, right: bool, key: str, user: str = "U0ALICE") -> dict:  # type: ignore[no-untyped-def]
@@ -47,31 +44,31 @@ def _text(reply: dict) -> str:
     return " ".join(b["text"]["text"] for b in reply["blocks"] if b.get("type") == "section")
 
 
-async def test_i_guessed_under_a_right_answer_marks_it_once_and_privately(slack_http, fake_slack, app, db_path):
+async def test_i_guessed_under_a_right_answer_marks_it_once_and_privately(slack_http, fake_slack, app):
     feedback = await _answer(slack_http, fake_slack, app, right=True, key="right")
     button = _guess_button(feedback)
     assert button is not None and button["text"]["text"] == "I guessed"
-    cards = _cards(db_path)
+    cards = await _cards(app)
     reply = await _click(slack_http, fake_slack, button, key="guess")
     assert reply["response_type"] == "ephemeral" and "Marked as a guess" in _text(reply)
     delivery_id = button["value"].split()[1]
-    assert _guessed(db_path) == [(delivery_id, "slack:T0SAGA:U0ALICE")]
-    assert _cards(db_path) != cards, "the family's card was graded again"
+    assert (await _guessed(app)) == [(delivery_id, "slack:T0SAGA:U0ALICE")]
+    assert (await _cards(app)) != cards, "the family's card was graded again"
 
-    graded = _cards(db_path)
+    graded = await _cards(app)
     again = await _click(slack_http, fake_slack, button, key="guess-again")
     assert again["response_type"] == "ephemeral" and "already marked" in _text(again)
-    assert _cards(db_path) == graded and len(_guessed(db_path)) == 1
+    assert (await _cards(app)) == graded and len(await _guessed(app)) == 1
 
 
-async def test_i_guessed_is_refused_on_a_wrong_answer_and_on_someone_elses_feedback(slack_http, fake_slack, app, db_path):
+async def test_i_guessed_is_refused_on_a_wrong_answer_and_on_someone_elses_feedback(slack_http, fake_slack, app):
     wrong = await _answer(slack_http, fake_slack, app, right=False, key="wrong")
     assert _guess_button(wrong) is None, "no button under a wrong answer"
     right = await _answer(slack_http, fake_slack, app, right=True, key="right")
     button = _guess_button(right)
     wrong_delivery = next(r.delivery_id for r in await app.store.answer_history("slack:T0SAGA:U0ALICE") if not r.correct)
     forged = {**button, "value": f"guessed {wrong_delivery}"}
-    cards = _cards(db_path)
+    cards = await _cards(app)
 
     reply = await _click(slack_http, fake_slack, forged, key="forged")
     assert reply["response_type"] == "ephemeral" and "not right" in _text(reply) and "nothing was changed" in _text(reply)
@@ -79,4 +76,4 @@ async def test_i_guessed_is_refused_on_a_wrong_answer_and_on_someone_elses_feedb
     assert reply["response_type"] == "ephemeral" and "not yours" in _text(reply)
     reply = await _click(slack_http, fake_slack, {**button, "value": "guessed nosuchdelivery"}, key="unknown")
     assert "not yours" in _text(reply)
-    assert _cards(db_path) == cards and _guessed(db_path) == []
+    assert (await _cards(app)) == cards and (await _guessed(app)) == []

@@ -8,10 +8,8 @@ from tests.store_contract.conftest import backend_for
 from tests.store_contract.rerun import collected_from
 
 globals().update(collected_from(["tests.test_families"], skip={
-    # They read answers and cards with sqlite3 from the file (db_path).
-    "test_i_guessed_turns_good_into_hard_for_that_answer_only",
-    "test_i_guessed_refuses_a_wrong_answer_someone_elses_an_unknown_one_and_a_settled_one",
-    "test_the_bare_word_marks_the_latest_answer", "test_drills_stats_reports_the_guess_rate_per_drill",
+    # It hands the SQLite file's path (db_path) to a `drills stats` subprocess.
+    "test_drills_stats_reports_the_guess_rate_per_drill",
     # No database: they run once, in their own module.
     "test_drills_check_names_every_family_problem_as_path_line_id", "test_the_trap_steers_until_a_new_family_is_answered_right",
 }))
