@@ -17,6 +17,7 @@ from bot.store.sqlite.checkpoint import WalCheckpointer
 from bot.store.sqlite.database import latest_version
 from bot.store.sqlite.core import SqliteStore, new_id
 from tests.conftest import T0
+from tests.store_reads import count
 
 ALICE = MemberRef(platform="slack", space="T1", user_id="U1", display_name="alice")
 
@@ -48,14 +49,14 @@ def _count(path: Path, sql: str) -> int:
         return conn.execute(sql).fetchone()[0]
 
 
-async def test_same_answer_twice_counts_once(store: SqliteStore, db_path: Path) -> None:
+async def test_same_answer_twice_counts_once(store: SqliteStore) -> None:
     member = await store.ensure_member(ALICE, now=T0)
     d = await _delivery(store, member.id)
     first = await store.record_answer(_answer(d, member.id, 0, True), srs.review)
     again = await store.record_answer(_answer(d, member.id, 1, False, at=T0 + timedelta(seconds=2)), srs.review)
     assert not first.duplicate and again.duplicate
     assert again.answer.option_index == 0 and again.answer.correct, "a repeat returns the first answer"
-    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 1
+    assert await count(store, "SELECT COUNT(*) FROM answers") == 1
     [card] = await store.cards_for(member.id)
     assert card.reviews == 1 and card.last_correct
 
@@ -64,7 +65,7 @@ async def test_same_answer_twice_counts_once(store: SqliteStore, db_path: Path) 
 async def test_two_answers_at_once_count_once(two_stores, processes: int) -> None:  # type: ignore[no-untyped-def]
     """A double click in one process, or the same answer through two stores (as two processes
     would have) on one file: the unique key decides, not memory."""
-    path, a, b = two_stores
+    _, a, b = two_stores
     other = b if processes == 2 else a
     member = await a.ensure_member(ALICE, now=T0)
     d = await _delivery(a, member.id)
@@ -74,8 +75,8 @@ async def test_two_answers_at_once_count_once(two_stores, processes: int) -> Non
     )
     assert sorted(r.duplicate for r in results) == [False, True]
     assert results[0].answer == results[1].answer
-    assert _count(path, "SELECT COUNT(*) FROM answers") == 1
-    assert _count(path, "SELECT reviews FROM review_cards") == 1
+    assert await count(a, "SELECT COUNT(*) FROM answers") == 1
+    assert await count(a, "SELECT reviews FROM review_cards") == 1
 
 
 async def test_snapshot_sees_what_another_process_wrote(two_stores) -> None:  # type: ignore[no-untyped-def]
@@ -98,7 +99,7 @@ async def test_snapshot_sees_what_another_process_wrote(two_stores) -> None:  # 
     assert stats.answered == 4 and len(stats.recent) == 4
 
 
-async def test_a_batch_that_fails_midway_leaves_no_rows_and_no_cached_state(store: SqliteStore, db_path: Path) -> None:
+async def test_a_batch_that_fails_midway_leaves_no_rows_and_no_cached_state(store: SqliteStore) -> None:
     member = await store.ensure_member(ALICE, now=T0)
     d = await _delivery(store, member.id)
 
@@ -107,12 +108,13 @@ async def test_a_batch_that_fails_midway_leaves_no_rows_and_no_cached_state(stor
 
     with pytest.raises(RuntimeError, match="review failed"):
         await store.record_answer(_answer(d, member.id, 0, True), broken_review)
-    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 0
+    assert await count(store, "SELECT COUNT(*) FROM answers") == 0
     result = await store.record_answer(_answer(d, member.id, 1, False), srs.review)
     assert not result.duplicate and result.snapshot.answered == 1 and result.snapshot.correct == 0
-    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 1
+    assert await count(store, "SELECT COUNT(*) FROM answers") == 1
 
 
+@pytest.mark.sqlite_only("WAL checkpoints: reads the database file without its write-ahead log")
 async def test_checkpoints_copy_the_log_back_without_the_writer(store: SqliteStore, db_path: Path) -> None:
     """The writer's COMMIT no longer checkpoints; the checkpointer's own connection does."""
     members = [await store.ensure_member(MemberRef(platform="slack", space="T1", user_id=f"U{i}"), now=T0) for i in range(20)]
@@ -127,6 +129,7 @@ async def test_checkpoints_copy_the_log_back_without_the_writer(store: SqliteSto
     assert (await store.db.conn.execute_fetchall("PRAGMA wal_autocheckpoint"))[0][0] == 0
 
 
+@pytest.mark.sqlite_only("WAL checkpoints: reads the database file without its write-ahead log")
 async def test_checkpoints_are_spaced_and_closing_does_not_wait_for_the_next(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "spaced.db")
     try:
@@ -145,7 +148,8 @@ async def test_checkpoints_are_spaced_and_closing_does_not_wait_for_the_next(tmp
         assert conn.execute("SELECT COUNT(*) FROM members").fetchone()[0] == 5
 
 
-async def test_a_failing_checkpoint_is_logged_and_answers_still_count(store: SqliteStore, db_path: Path, tmp_path: Path,
+@pytest.mark.sqlite_only("WAL checkpoints: the SQLite checkpointer on a path it cannot open")
+async def test_a_failing_checkpoint_is_logged_and_answers_still_count(store: SqliteStore, tmp_path: Path,
                                                                       caplog: pytest.LogCaptureFixture) -> None:
     await store.db.checkpointer.close()
     store.db.checkpointer = WalCheckpointer(tmp_path)  # a folder: it cannot be opened as a database
@@ -153,10 +157,11 @@ async def test_a_failing_checkpoint_is_logged_and_answers_still_count(store: Sql
     d = await _delivery(store, member.id)
     result = await store.record_answer(_answer(d, member.id, 0, True), srs.review)
     await store.db.checkpointer.idle()
-    assert not result.duplicate and _count(db_path, "SELECT COUNT(*) FROM answers") == 1
+    assert not result.duplicate and await count(store, "SELECT COUNT(*) FROM answers") == 1
     assert "checkpoint of" in caplog.text and "failed" in caplog.text
 
 
+@pytest.mark.sqlite_only("a second connection to the file sees only what the SQLite writer committed")
 async def test_derive_runs_inside_the_write_and_its_value_comes_back_after_commit(store: SqliteStore, db_path: Path) -> None:
     member = await store.ensure_member(ALICE, now=T0)
     d = await _delivery(store, member.id)
@@ -174,7 +179,7 @@ async def test_derive_runs_inside_the_write_and_its_value_comes_back_after_commi
     assert seen == [(False, 1, 0), (True, 1, 1)]
 
 
-async def test_a_failing_derive_reaches_its_caller_only_and_the_answer_counts(store: SqliteStore, db_path: Path,
+async def test_a_failing_derive_reaches_its_caller_only_and_the_answer_counts(store: SqliteStore,
                                                                              caplog: pytest.LogCaptureFixture) -> None:
     members = [await store.ensure_member(MemberRef(platform="slack", space="T1", user_id=f"U{i}"), now=T0) for i in range(3)]
     d = await _delivery(store)
@@ -188,11 +193,11 @@ async def test_a_failing_derive_reaches_its_caller_only_and_the_answer_counts(st
         return_exceptions=True,
     )
     assert outcomes[0] == outcomes[2] == "ok" and isinstance(outcomes[1], KeyError)
-    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 3
+    assert await count(store, "SELECT COUNT(*) FROM answers") == 3
     assert "deriving the reply to an answer failed" in caplog.text
 
 
-async def test_a_failed_card_write_commits_nothing(store: SqliteStore, db_path: Path) -> None:
+async def test_a_failed_card_write_commits_nothing(store: SqliteStore) -> None:
     """The COMMIT overlaps the callers' derive, but goes out only after the cards were written."""
     members = [await store.ensure_member(MemberRef(platform="slack", space="T1", user_id=f"U{i}"), now=T0) for i in range(40)]
     d = await _delivery(store)
@@ -203,20 +208,21 @@ async def test_a_failed_card_write_commits_nothing(store: SqliteStore, db_path: 
     outcomes = await asyncio.gather(*(store.record_answer(_answer(d, m.id, 0, True), ghost_card, derive=lambda r: "ok")
                                       for m in members), return_exceptions=True)
     assert all(isinstance(o, sqlite3.IntegrityError) and "FOREIGN KEY" in str(o) for o in outcomes), outcomes[:2]
-    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 0
-    assert _count(db_path, "SELECT COUNT(*) FROM review_cards") == 0
+    assert await count(store, "SELECT COUNT(*) FROM answers") == 0
+    assert await count(store, "SELECT COUNT(*) FROM review_cards") == 0
     result = await store.record_answer(_answer(d, members[0].id, 0, True), srs.review)
     assert not result.duplicate and result.snapshot.answered == 1
 
 
-async def test_many_members_on_one_channel_delivery(store: SqliteStore, db_path: Path) -> None:
+async def test_many_members_on_one_channel_delivery(store: SqliteStore) -> None:
     d = await _delivery(store)
     members = [await store.ensure_member(MemberRef(platform="slack", space="T1", user_id=f"U{i}"), now=T0) for i in range(50)]
     await asyncio.gather(*(store.record_answer(_answer(d, m.id, i % 4, i % 4 == 0), srs.review) for i, m in enumerate(members)))
-    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 50
+    assert await count(store, "SELECT COUNT(*) FROM answers") == 50
     assert await store.delivery_tally(d.id) == {0: 13, 1: 13, 2: 12, 3: 12}
 
 
+@pytest.mark.sqlite_only("the SQLite file's migrations table and PRAGMA journal_mode")
 async def test_migrations_recorded_and_reopen_is_a_no_op(db_path: Path) -> None:
     store = await SqliteStore.open(db_path)
     await store.close()
@@ -228,6 +234,7 @@ async def test_migrations_recorded_and_reopen_is_a_no_op(db_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+@pytest.mark.sqlite_only("file refusal: a newer schema written into the SQLite file, its bytes left untouched")
 async def test_newer_schema_is_refused_and_left_untouched(db_path: Path) -> None:
     store = await SqliteStore.open(db_path)
     await store.close()
@@ -287,6 +294,7 @@ async def test_an_unwritable_folder_or_file_is_named_as_such(tmp_path: Path) -> 
         await SqliteStore.open(existing)
 
 
+@pytest.mark.sqlite_only("file refusal: another program's SQLite file")
 async def test_another_programs_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     with sqlite3.connect(path) as conn:
@@ -295,6 +303,7 @@ async def test_another_programs_database_is_refused(tmp_path: Path) -> None:
         await SqliteStore.open(path)
 
 
+@pytest.mark.sqlite_only("the SQLite write lock, held from another connection")
 async def test_locked_database_raises_store_busy_and_writes_nothing(store: SqliteStore, db_path: Path) -> None:
     member = await store.ensure_member(ALICE, now=T0)
     d = await _delivery(store, member.id)
@@ -312,6 +321,7 @@ async def test_locked_database_raises_store_busy_and_writes_nothing(store: Sqlit
     assert not result.duplicate, "the store works again once the lock is gone"
 
 
+@pytest.mark.sqlite_only("the SQLite write lock and its busy timeout")
 async def test_a_foreign_write_lock_costs_each_member_one_busy_timeout_and_reads_go_on(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.store.sqlite import database
@@ -349,18 +359,19 @@ async def test_a_foreign_write_lock_costs_each_member_one_busy_timeout_and_reads
     assert read_took < 0.3, read_took
 
 
-async def test_forget_member_keeps_team_counts_anonymously(store: SqliteStore, db_path: Path) -> None:
+async def test_forget_member_keeps_team_counts_anonymously(store: SqliteStore) -> None:
     member = await store.ensure_member(ALICE, now=T0)
     d = await _delivery(store, member.id)
     await store.record_answer(_answer(d, member.id, 0, True), srs.review)
     moved = await store.forget_member(member.id)
     assert moved == 1
     assert await store.get_member(member.id) is None
-    assert _count(db_path, "SELECT COUNT(*) FROM answers") == 1
-    assert _count(db_path, "SELECT COUNT(*) FROM members WHERE display_name = 'alice'") == 0
-    assert _count(db_path, "SELECT COUNT(*) FROM review_cards") == 0
+    assert await count(store, "SELECT COUNT(*) FROM answers") == 1
+    assert await count(store, "SELECT COUNT(*) FROM members WHERE display_name = 'alice'") == 0
+    assert await count(store, "SELECT COUNT(*) FROM review_cards") == 0
 
 
+@pytest.mark.sqlite_only("backup: the copy is an SQLite file")
 async def test_backup_is_a_readable_copy(store: SqliteStore, tmp_path: Path) -> None:
     await store.ensure_member(ALICE, now=T0)
     target = tmp_path / "backup" / "copy.db"
