@@ -183,15 +183,15 @@ def test_counted_puts_the_noun_in_the_right_number() -> None:
 
 def test_console_word_guessed_marks_the_latest_right_answer_once(tmp_path: Path) -> None:
     import re
-    import sqlite3
+
+    from tests.store_reads import rows_in
 
     result = _bot(tmp_path, "console", "--member", "alice", stdin="guessed\na\nguessed\nguessed\nguessed nosuch\nquit\n")
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     out = " ".join(result.stdout.split())  # the panels wrap lines; read words
     assert "not answered a drill yet" in out, "the word before any answer"
     assert "not yours" in out, "an unknown delivery"
-    with sqlite3.connect(tmp_path / "console.db") as conn:
-        [(correct, guessed)] = conn.execute("SELECT correct, guessed_at IS NOT NULL FROM answers").fetchall()
+    [(correct, guessed)] = rows_in(tmp_path / "console.db", "SELECT correct, guessed_at IS NOT NULL FROM answers")
     if correct:
         assert "A guess? Type `guessed`" in out and "Marked as a guess" in out and "already marked" in out
         assert guessed == 1

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import random
-import sqlite3
 
 import pytest
 
@@ -15,6 +14,7 @@ from bot.commands import CommandContext
 from bot.runtime import open_app
 from tests.leaderboard.boardkit import ANA, BO, CY, Kit
 from tests.leaderboard.test_board_charts import png_size
+from tests.store_reads import rows_in
 
 
 @pytest.fixture
@@ -83,10 +83,10 @@ def test_export_pseudonymizes_opted_out_members(seeded, capsys) -> None:  # type
     answers = _csv(capsys)
     assert list(answers[0]) == ["member", "display_name", "platform", "drill", "tier", "delivery_kind",
                                 "chosen_option", "option_index", "chosen_text", "correct", "answered_at_utc"]
-    with sqlite3.connect(seeded) as conn:  # the letter is the one on the member's shuffled card
-        shown = {(m, d): "ABCDE"[json.loads(order).index(i)] for m, d, order, i in conn.execute(
-            "SELECT a.member_id, a.drill_id, d.option_order, a.option_index FROM answers a "
-            "JOIN deliveries d ON d.id = a.delivery_id")}
+    # The letter is the one on the member's shuffled card.
+    shown = {(m, d): "ABCDE"[json.loads(order).index(i)] for m, d, order, i in rows_in(seeded,
+             "SELECT a.member_id, a.drill_id, d.option_order, a.option_index FROM answers a "
+             "JOIN deliveries d ON d.id = a.delivery_id")}
     for row in answers:
         if not row["member"].startswith("member-"):
             assert row["chosen_option"] == shown[(row["member"], row["drill"])] and row["option_index"].isdigit()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.commands import CommandContext
+from tests import store_reads
 from tests.leaderboard.boardkit import ANA, BO, CY, Kit, report_rows
 
 
@@ -27,7 +26,7 @@ async def test_optout_hides_from_boards_but_not_from_team_figures(kit: Kit, app)
     assert set(await kit.rows("all")) == {"ana", "bo", "cy"}
 
 
-async def test_forget_me_leaves_no_trace_and_keeps_team_counts(kit: Kit, app, db_path) -> None:  # type: ignore[no-untyped-def]
+async def test_forget_me_leaves_no_trace_and_keeps_team_counts(kit: Kit, app) -> None:  # type: ignore[no-untyped-def]
     await _three_answers(kit)
     before = report_rows(await kit.report())["topic · compensation"]
     assert (before["answers"], before["members"], before["accuracy"]) == ("3", "3", "67%")
@@ -39,12 +38,11 @@ async def test_forget_me_leaves_no_trace_and_keeps_team_counts(kit: Kit, app, db
     assert set(rows) == {"bo", "cy"}
     after = report_rows(await kit.report())["topic · compensation"]
     assert (after["answers"], after["members"]) == ("5", "3")   # ana's answers kept, anonymously, counted once
-    with sqlite3.connect(db_path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND "
-                                             "(name LIKE 'board_%' OR name LIKE 'season%')")]
-        for table in tables:
-            dump = " ".join(map(str, conn.execute(f"SELECT * FROM {table}").fetchall()))
-            assert "U-ANA" not in dump and "ana" not in dump.split(), table
+    boards = [t for t in await store_reads.tables(app.store) if t.startswith(("board_", "season"))]
+    assert boards, "the board and season tables are there to look in"
+    for table in boards:
+        dump = " ".join(map(str, await store_reads.rows(app.store, f"SELECT * FROM {table}")))
+        assert "U-ANA" not in dump and "ana" not in dump.split(), table
 
 
 async def test_anonymous_rows_never_appear_on_boards(kit: Kit, app) -> None:  # type: ignore[no-untyped-def]
@@ -56,7 +54,7 @@ async def test_anonymous_rows_never_appear_on_boards(kit: Kit, app) -> None:  # 
     assert report_rows(await kit.report())["topic · compensation"]["answers"] == "3"
 
 
-async def test_forget_me_leaves_the_member_in_no_column_of_any_table_nor_in_the_log(kit: Kit, app, db_path, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_forget_me_leaves_the_member_in_no_column_of_any_table_nor_in_the_log(kit: Kit, app, caplog) -> None:  # type: ignore[no-untyped-def]
     import logging
 
     from bot.scheduling.models import ScheduleSpec
@@ -71,13 +69,13 @@ async def test_forget_me_leaves_the_member_in_no_column_of_any_table_nor_in_the_
         reply = await app.router.handle(CommandContext(member=ANA, channel="C1"), "forget-me confirm")
     assert "deleted" in reply.text
     traces = (ANA.key, ANA.user_id, ANA.display_name)
-    with sqlite3.connect(db_path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        for table in tables:
-            for row in conn.execute(f"SELECT * FROM {table}"):
-                for value in row:
-                    if isinstance(value, str):
-                        assert not any(t == value or t in value.split(":") for t in traces), (table, value)
+    every = await store_reads.tables(app.store)
+    assert {"members", "answers", "review_cards"} <= set(every), every
+    for table in every:
+        for row in await store_reads.rows(app.store, f"SELECT * FROM {table}"):
+            for value in row:
+                if isinstance(value, str):
+                    assert not any(t == value or t in value.split(":") for t in traces), (table, value)
     # The bot's own lines (aiosqlite's DEBUG echo of SQL parameters is never switched on by the bot).
     ours = [r.getMessage() for r in caplog.records if r.name.startswith(("bot", "adapters"))]
     assert ours and [m for m in ours if any(t in m for t in (ANA.key, ANA.user_id))] == []

@@ -54,6 +54,7 @@ async def test_a_season_name_is_used_once_per_scope(kit: Kit, app) -> None:  # t
     await boards.start_season("discord", "G1", "Spring", by=None)  # another scope may reuse it
 
 
+@pytest.mark.sqlite_only("its last step hits the SQLite schema's unique index with a raw INSERT (sqlite3.IntegrityError)")
 async def test_one_open_season_across_processes(app, settings, clock, board_library, db_path) -> None:  # type: ignore[no-untyped-def]
     other = await open_app(settings, clock=clock, library=board_library)   # a second process on the same file
     try:

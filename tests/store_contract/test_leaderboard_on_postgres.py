@@ -1,7 +1,7 @@
 """The leaderboard tests (folds, boards, periods, seasons, reports, privacy) again, on PostgreSQL.
 
 They run on SQLite in tests/leaderboard/; here each test's App sits on a fresh PostgreSQL
-database. Tests that open the SQLite file themselves stay SQLite-only, in their own folder.
+database. Tests marked sqlite_only stay in their own folder.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ globals().update(collected_from([
     "tests.leaderboard.test_board_privacy", "tests.leaderboard.test_board_scoring",
     "tests.scheduling.conftest", "tests.scheduling.test_board_words",
 ], skip={
-    # They open the SQLite file itself (sqlite3.connect(db_path)): SQLite-only by nature.
-    "test_one_open_season_across_processes", "test_forget_me_leaves_no_trace_and_keeps_team_counts",
-    "test_forget_me_leaves_the_member_in_no_column_of_any_table_nor_in_the_log",
-    "test_migration_0004_keeps_every_outbox_row_of_a_shipped_database",
+    # Marked sqlite_only in their own modules.
+    "test_one_open_season_across_processes", "test_migration_0004_keeps_every_outbox_row_of_a_shipped_database",
     # The CLI on a SQLite file of its own; the library fixture is the leaderboard's here.
     "cli", "library", "test_cli_add_with_a_board_day_then_board_off", "test_cli_board_errors_are_one_line_naming_the_field",
 }))
