@@ -20,6 +20,8 @@ import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot import srs
 from bot.cli.core_cmds import EXPORT_COLUMNS
 from bot.clock import FixedClock, parse_iso
@@ -76,6 +78,7 @@ def _add_sibling_cards(db: Path) -> None:
         assert added == 2
 
 
+@pytest.mark.sqlite_only("the previous release's upgrade fixture is an SQLite file")
 async def test_every_answer_and_member_survives_and_cards_fold_into_family_cards(tmp_path: Path) -> None:
     db = _copy(tmp_path)
     assert {t: len(r) for t, r in _rows(db).items()} == FACTS["counts"]

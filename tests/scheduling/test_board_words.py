@@ -118,6 +118,7 @@ def test_cli_board_help_documents_the_day_and_the_catch_up(capsys) -> None:  # t
     assert "--board-day DAY" in capsys.readouterr().out
 
 
+@pytest.mark.sqlite_only("a shipped release's SQLite file, migrated from 0003; PostgreSQL was never shipped at that version")
 async def test_migration_0004_keeps_every_outbox_row_of_a_shipped_database(tmp_path, monkeypatch) -> None:
     path = tmp_path / "shipped.db"
     shipped = [m for m in database.migrations() if m[0] <= 3]
