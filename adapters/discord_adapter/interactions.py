@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
-from adapters.discord_adapter.render import limit_problems, render_message
+from adapters.discord_adapter.render import DiscordMessage, limit_problems, render_message
 from adapters.discord_adapter.views import edit_kwargs
+from adapters.discord_adapter.wire import edit_body, edit_original
 from bot.messages import FAILED, STALE_BUTTON, CommandContext, MemberRef, Notice, Reply
 
 if TYPE_CHECKING:
@@ -148,14 +149,22 @@ class InteractionHandler:
             problems = limit_problems(message.payload)
             if problems:
                 raise ValueError("; ".join(problems))
-            kwargs = edit_kwargs(message)
+            edit = self._edit(interaction, message)
         except ValueError as exc:  # a renderer bug must still end in a reply, never a failed interaction
             log.error("discord: a %s reply cannot be sent (%s); sent a notice instead", type(reply).__name__, exc)
-            kwargs = edit_kwargs(render_message(FAILED))
+            edit = self._edit(interaction, render_message(FAILED))
         try:
-            await interaction.edit_original_response(**kwargs)
+            await edit
         except discord.HTTPException as exc:
             log.error("discord: reply to interaction %s refused (%s %s: %.200s)", interaction.id, exc.status, exc.code, exc.text)
+
+    @staticmethod
+    def _edit(interaction: discord.Interaction, message: DiscordMessage) -> Awaitable[Any]:
+        """The edit of the original with `message` (not yet awaited); ValueError for one that cannot be sent."""
+        if message.files:
+            return interaction.edit_original_response(**edit_kwargs(message))
+        # Its JSON as is: no View and Embed objects per reply, and Discord's answer left unparsed (wire.py).
+        return edit_original(interaction, edit_body(message, interaction._state.allowed_mentions))
 
     async def _notice_now(self, interaction: discord.Interaction, notice: Notice) -> None:
         """An immediate private notice (no slow work follows, so no defer)."""
