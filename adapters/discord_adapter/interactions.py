@@ -12,7 +12,7 @@ from discord import app_commands
 
 from adapters.discord_adapter.render import DiscordMessage, limit_problems, render_message
 from adapters.discord_adapter.views import edit_kwargs
-from adapters.discord_adapter.wire import edit_body, edit_original
+from adapters.discord_adapter.wire import defer_private, edit_body, edit_original
 from bot.messages import FAILED, STALE_BUTTON, CommandContext, MemberRef, Notice, Reply
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ class InteractionHandler:
     async def _defer(self, interaction: discord.Interaction) -> bool:
         """Acknowledge at once (Discord wants a first response within 3 s); the work follows."""
         try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            await defer_private(interaction)
         except discord.NotFound:
             log.warning("discord: interaction %s expired before it was acknowledged; no reply follows", interaction.id)
             return False

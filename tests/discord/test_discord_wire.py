@@ -1,4 +1,4 @@
-"""wire.edit_body: the JSON the bot PATCHes for a reply is the body discord.py's edit_original_response builds."""
+"""wire.py and the click parse: the JSON the bot sends is discord.py's own, and a click is parsed with a slim message."""
 
 from __future__ import annotations
 
@@ -54,3 +54,23 @@ def test_an_unroutable_button_or_a_file_is_refused():
         edit_body(message, MENTIONS)
     with pytest.raises(ValueError, match="multipart"):
         edit_body(render_message(card("x = 1\n" * 3000)), MENTIONS)
+
+
+def test_a_click_on_the_bot_s_button_is_parsed_with_the_message_cut_to_what_the_bot_reads():
+    from adapters.discord_adapter.client import _slim_click
+    from tests.fakes import discord_payloads as D
+
+    card = D.message(content="**Middle**\n```go\nx := 1\n```", channel_id=D.CHANNEL_ID,
+                     embeds=[{"description": "code", "color": 1}], attachments=[],
+                     components=[{"type": 1, "components": [{"type": 2, "style": 2, "label": "A",
+                                                             "custom_id": "sd:a:AbCdEfGhIjKl:A"}]}])
+    click = D.button_click("sd:a:AbCdEfGhIjKl:A", card)
+    slim = _slim_click(click)
+    assert slim["message"] == {"id": card["id"], "channel_id": card["channel_id"], "type": card["type"],
+                               "flags": card["flags"], "components": card["components"], "content": ""}
+    assert click["message"] is card and card["embeds"]  # the frame itself is left as it came
+    assert {k: v for k, v in slim.items() if k != "message"} == {k: v for k, v in click.items() if k != "message"}
+    other_app = D.button_click("someone-else:1", card)
+    assert _slim_click(other_app) is other_app
+    command = D.slash_command("next")
+    assert _slim_click(command) is command
