@@ -28,6 +28,7 @@ OUT_OF_DATE = ("This `/drill` command is out of date, so nothing was changed. A 
 
 
 async def _done(reply: Reply) -> Reply:
+    """An already graded reply, as the awaitable `_finish` takes."""
     return reply
 
 
@@ -101,7 +102,8 @@ class InteractionHandler:
         # The defer goes out first, and the answer is graded and recorded while it travels, as on
         # Slack (whose ack does not wait for the network either): awaited one after the other,
         # every click paid a REST round trip before its answer could even join a batch.
-        # The grading runs in this task (one task per click fewer); the defer in its own.
+        # The grading runs in this task (one task per click fewer); the defer in its own, which
+        # sends as soon as the grading first waits (for the store), long before the answer's COMMIT.
         acked = asyncio.ensure_future(self._defer(interaction))
         try:
             reply = await work()
