@@ -105,7 +105,7 @@ class CommandRouter:
             return FAILED
         self.metrics.interaction(platform, what, "notice" if isinstance(reply, Notice) else "ok")
         if isinstance(reply, Feedback) and not reply.duplicate:
-            self.metrics.answers_recorded.labels(platform=platform).inc()
+            self.metrics.answer_recorded(platform)
         return reply
 
     # -- parsing -----------------------------------------------------------------------------

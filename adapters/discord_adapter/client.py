@@ -10,6 +10,7 @@ import discord
 import yarl
 from discord import app_commands
 
+from adapters.discord_adapter.render import is_known_custom_id
 from adapters.discord_adapter.views import ButtonHandler, click_route, handler_of
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ class DrillClient(discord.Client):
 
         def guarded(data: Any) -> None:
             try:
-                original(data)
+                original(_slim_click(data))
             except Exception as exc:  # noqa: BLE001 - any malformed frame, by design
                 log.warning("dropped a malformed INTERACTION_CREATE (%s: %.200s); nothing was recorded",
                             type(exc).__name__, exc)
@@ -193,6 +194,29 @@ class DrillClient(discord.Client):
         # A custom_id nothing matches would otherwise leave the member with "This interaction
         # failed". Answer it privately instead.
         await self.handler.stale(interaction, custom_id)
+
+
+# What of a clicked message the bot reads: which buttons it carries (_on_message), and what
+# discord.py needs to place it. The rest (the card's text, embeds, attachments, author) it never reads.
+_CLICKED_KEYS = ("id", "channel_id", "type", "flags", "components")
+
+
+def _slim_click(data: Any) -> Any:
+    """A click on one of the bot's buttons with its message cut to the keys the bot reads.
+
+    discord.py builds a Message of the clicked message for every click, embeds and author
+    included: per click, the largest piece of the interaction parse. Anything else (a command,
+    another app's button, a frame without a message) is passed on untouched.
+    """
+    if not isinstance(data, dict) or data.get("type") != 3:
+        return data
+    message = data.get("message")
+    custom_id = (data.get("data") or {}).get("custom_id")
+    if not isinstance(message, dict) or not isinstance(custom_id, str) or not is_known_custom_id(custom_id):
+        return data
+    slim = {k: message[k] for k in _CLICKED_KEYS if k in message}
+    slim["content"] = ""
+    return {**data, "message": slim}
 
 
 def _on_message(interaction: discord.Interaction, custom_id: str) -> bool:

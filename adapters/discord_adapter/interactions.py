@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
-from adapters.discord_adapter.render import limit_problems, render_message
+from adapters.discord_adapter.render import DiscordMessage, limit_problems, render_message
 from adapters.discord_adapter.views import edit_kwargs
+from adapters.discord_adapter.wire import defer_private, edit_body, edit_original
 from bot.messages import FAILED, STALE_BUTTON, CommandContext, MemberRef, Notice, Reply
 
 if TYPE_CHECKING:
@@ -24,6 +25,11 @@ FOREIGN_SERVER = ("Saga Drills is not set up for this server, so nothing was rec
                   "the bot to add this server's id to DISCORD_GUILD_IDS.")
 OUT_OF_DATE = ("This `/drill` command is out of date, so nothing was changed. A server admin can refresh it "
                "with `saga-drills discord sync-commands`.")
+
+
+async def _done(reply: Reply) -> Reply:
+    """An already graded reply, as the awaitable `_finish` takes."""
+    return reply
 
 
 class InteractionHandler:
@@ -96,15 +102,20 @@ class InteractionHandler:
         # The defer goes out first, and the answer is graded and recorded while it travels, as on
         # Slack (whose ack does not wait for the network either): awaited one after the other,
         # every click paid a REST round trip before its answer could even join a batch.
+        # The grading runs in this task (one task per click fewer); the defer in its own, which
+        # sends as soon as the grading first waits (for the store), long before the answer's COMMIT.
         acked = asyncio.ensure_future(self._defer(interaction))
-        graded = asyncio.ensure_future(work())
+        try:
+            reply = await work()
+        except BaseException:
+            await asyncio.gather(acked, return_exceptions=True)
+            raise
         if not await acked:
             # The answer still counts (recorded once, by its unique key); a second click shows its feedback.
-            await asyncio.gather(graded, return_exceptions=True)
             log.info("discord: the answer of unacknowledged interaction %s was graded all the same", interaction.id)
             return
         # Command buttons in the DM reply carry the server, when the delivery named one.
-        await self._finish(interaction, lambda: graded,
+        await self._finish(interaction, lambda: _done(reply),
                            dm_space=lambda: None if interaction.guild_id or not (space or "").isdigit() else space)
 
     async def _refuse_foreign(self, interaction: discord.Interaction) -> None:
@@ -129,7 +140,7 @@ class InteractionHandler:
     async def _defer(self, interaction: discord.Interaction) -> bool:
         """Acknowledge at once (Discord wants a first response within 3 s); the work follows."""
         try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            await defer_private(interaction)
         except discord.NotFound:
             log.warning("discord: interaction %s expired before it was acknowledged; no reply follows", interaction.id)
             return False
@@ -148,14 +159,22 @@ class InteractionHandler:
             problems = limit_problems(message.payload)
             if problems:
                 raise ValueError("; ".join(problems))
-            kwargs = edit_kwargs(message)
+            edit = self._edit(interaction, message)
         except ValueError as exc:  # a renderer bug must still end in a reply, never a failed interaction
             log.error("discord: a %s reply cannot be sent (%s); sent a notice instead", type(reply).__name__, exc)
-            kwargs = edit_kwargs(render_message(FAILED))
+            edit = self._edit(interaction, render_message(FAILED))
         try:
-            await interaction.edit_original_response(**kwargs)
+            await edit
         except discord.HTTPException as exc:
             log.error("discord: reply to interaction %s refused (%s %s: %.200s)", interaction.id, exc.status, exc.code, exc.text)
+
+    @staticmethod
+    def _edit(interaction: discord.Interaction, message: DiscordMessage) -> Awaitable[Any]:
+        """The edit of the original with `message` (not yet awaited); ValueError for one that cannot be sent."""
+        if message.files:
+            return interaction.edit_original_response(**edit_kwargs(message))
+        # Its JSON as is: no View and Embed objects per reply, and Discord's answer left unparsed (wire.py).
+        return edit_original(interaction, edit_body(message, interaction._state.allowed_mentions))
 
     async def _notice_now(self, interaction: discord.Interaction, notice: Notice) -> None:
         """An immediate private notice (no slow work follows, so no defer)."""

@@ -38,6 +38,9 @@ COLORS = {"right": 0x2ECC71, "wrong": 0xE74C3C, "card": 0x5865F2, "info": 0x5865
 FILE_EXTENSIONS = {"python": "py", "go": "go", "java": "java", "typescript": "ts", "ts": "ts", "javascript": "js",
                    "sql": "sql", "yaml": "yaml", "json": "json", "csharp": "cs", "kotlin": "kt", "rust": "rs"}
 NEXT_BUTTON = Action(label="Drill me now", command="next", style="primary")
+# Under every feedback; built once, not per answer.
+CONTINUE_BUTTON = Action(label="Continue the climb", command="next", style="primary")
+NEXT_DRILL_BUTTON = Action(label="Next drill", command="next", style="primary")
 
 
 @dataclass(frozen=True)
@@ -223,8 +226,7 @@ def _feedback(fb: Feedback, space: str | None) -> DiscordMessage:
     parts.append(f"{fb.altitude_line} · streak {days}")
     if fb.next_drill_title:
         parts.append(f"**Continue the climb ↑** {fb.next_drill_title}")
-    label = "Continue the climb" if fb.next_drill_title else "Next drill"
-    rows = _action_rows([Action(label=label, command="next", style="primary"), *fb.guess_actions], space)
+    rows = _action_rows([CONTINUE_BUTTON if fb.next_drill_title else NEXT_DRILL_BUTTON, *fb.guess_actions], space)
     return _text_message("\n".join(parts), rows, color=COLORS["right" if fb.correct else "wrong"])
 
 

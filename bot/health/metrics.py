@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -18,6 +20,8 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._limits_carried: dict[str, int] = {}
+        self._interaction_children: dict[tuple[str, str, str], Any] = {}
+        self._answer_children: dict[str, Any] = {}
         r = self.registry
         self.interactions = Counter(f"{PREFIX}_interactions", "Commands, answers and home views handled, by platform, kind and outcome",
                                     ["platform", "kind", "outcome"], registry=r)
@@ -37,7 +41,18 @@ class Metrics:
         self.database_up = Gauge(f"{PREFIX}_database_up", "1 when the last readiness probe reached the database", registry=r)
 
     def interaction(self, platform: str, kind: str, outcome: str) -> None:
-        self.interactions.labels(platform=platform, kind=kind, outcome=outcome).inc()
+        # Every click counts one: the labelled child is looked up once per label set, not per click.
+        key = (platform, kind, outcome)
+        child = self._interaction_children.get(key)
+        if child is None:
+            child = self._interaction_children[key] = self.interactions.labels(platform=platform, kind=kind, outcome=outcome)
+        child.inc()
+
+    def answer_recorded(self, platform: str) -> None:
+        child = self._answer_children.get(platform)
+        if child is None:
+            child = self._answer_children[platform] = self.answers_recorded.labels(platform=platform)
+        child.inc()
 
     def send(self, platform: str, result: str) -> None:
         self.sends.labels(platform=platform, result=result).inc()
