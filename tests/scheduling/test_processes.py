@@ -48,9 +48,12 @@ def start_worker(db: Path, pack: Path, out: Path, log: Path, *, offset: float, d
 
 
 def lines(path: Path) -> list[dict]:
+    """The complete records in `path`: a line still being written (read mid-write, or torn by
+    SIGKILL) has no newline yet and does not count."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    *complete, _partial = path.read_text().split("\n")
+    return [json.loads(line) for line in complete if line.strip()]
 
 
 def wait_until(predicate, *, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
