@@ -5,9 +5,6 @@ Tests marked sqlite_only stay in their own modules, and tests without a database
 
 from __future__ import annotations
 
-import pytest
-
-from tests.store_contract.conftest import backend_for
 from tests.store_contract.rerun import collected_from
 
 _ENGINE_SQLITE_ONLY = {"test_a_failed_commit_records_nothing_and_forgets_the_feedback_it_derived"}
@@ -16,9 +13,6 @@ _NO_DATABASE = {"test_level_table", "test_thresholds_are_settings", "test_empty_
 
 globals().update(collected_from(["tests.test_engine", "tests.test_altitude"],
                                 skip=_ENGINE_SQLITE_ONLY | _NO_DATABASE))
+from tests.store_contract.postgres_only import backend  # noqa: E402,F401 (after the update: these replace the folder's own)
 
 
-@pytest.fixture
-async def backend(request, tmp_path):  # type: ignore[no-untyped-def]
-    async with backend_for(request, tmp_path, "postgres") as chosen:
-        yield chosen

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.store_contract.conftest import backend_for
 from tests.store_contract.rerun import collected_from
 
 globals().update(collected_from(["tests.test_families"], skip={
@@ -13,9 +10,6 @@ globals().update(collected_from(["tests.test_families"], skip={
     # No database: they run once, in their own module.
     "test_drills_check_names_every_family_problem_as_path_line_id", "test_the_trap_steers_until_a_new_family_is_answered_right",
 }))
+from tests.store_contract.postgres_only import backend  # noqa: E402,F401 (after the update: these replace the folder's own)
 
 
-@pytest.fixture
-async def backend(request, tmp_path):  # type: ignore[no-untyped-def]
-    async with backend_for(request, tmp_path, "postgres") as chosen:
-        yield chosen

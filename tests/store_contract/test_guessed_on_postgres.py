@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.store_contract.conftest import backend_for
 from tests.store_contract.rerun import collected_from
 
 globals().update(collected_from(["tests.slack.conftest", "tests.slack.test_slack_guessed",
                                  "tests.discord.conftest", "tests.discord.test_discord_guessed"]))
-
-
-@pytest.fixture
-async def backend(request, tmp_path):  # type: ignore[no-untyped-def]
-    async with backend_for(request, tmp_path, "postgres") as chosen:
-        yield chosen
-
-
-@pytest.fixture
-def db_path(backend):  # type: ignore[no-untyped-def]
-    """What the Slack settings hand the App as SAGA_DRILLS_DB: here, the PostgreSQL URL."""
-    return backend.db
+from tests.store_contract.postgres_only import backend, db_path  # noqa: E402,F401 (after the update: these replace the folder's own)
 
 
 async def test_these_apps_are_on_postgresql(app) -> None:  # type: ignore[no-untyped-def]

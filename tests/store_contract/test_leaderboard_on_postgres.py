@@ -6,9 +6,6 @@ database. Tests marked sqlite_only stay in their own folder.
 
 from __future__ import annotations
 
-import pytest
-
-from tests.store_contract.conftest import backend_for
 from tests.store_contract.rerun import collected_from
 
 globals().update(collected_from([
@@ -22,9 +19,6 @@ globals().update(collected_from([
     # The CLI on a SQLite file of its own; the library fixture is the leaderboard's here.
     "cli", "library", "test_cli_add_with_a_board_day_then_board_off", "test_cli_board_errors_are_one_line_naming_the_field",
 }))
+from tests.store_contract.postgres_only import backend  # noqa: E402,F401 (after the update: these replace the folder's own)
 
 
-@pytest.fixture
-async def backend(request, tmp_path):  # type: ignore[no-untyped-def]
-    async with backend_for(request, tmp_path, "postgres") as chosen:
-        yield chosen
