@@ -166,3 +166,22 @@ async def test_forget_me_while_another_process_records_an_answer_loses_nothing(b
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_cold_snapshot_counts_every_answer_and_keeps_only_recent_times(backend) -> None:  # type: ignore[no-untyped-def]
+    """Read by a process that never saw the answers: counts over the whole history, times only from `since`."""
+    a, b = await backend.open(), await backend.open()
+    try:
+        member = await a.core.ensure_member(ALICE, now=T0)
+        other = await a.core.ensure_member(MemberRef(platform="slack", space="T1", user_id="U2", display_name="bob"), now=T0)
+        for days, correct in ((-30, True), (-20, False), (-1, True), (0, False)):
+            d = await delivery(a.core, member.id)
+            await a.core.record_answer(answer(d, member.id, 0, correct, at=T0 + timedelta(days=days)), srs.review)
+        stats = await b.core.member_snapshot(member.id, since=T0 - timedelta(days=7))
+        assert (stats.answered, stats.correct) == (4, 2)
+        assert stats.recent == (T0 - timedelta(days=1), T0)
+        nobody = await b.core.member_snapshot(other.id, since=T0 - timedelta(days=7))
+        assert (nobody.answered, nobody.correct, nobody.recent) == (0, 0, ())
+    finally:
+        await a.close()
+        await b.close()
