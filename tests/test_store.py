@@ -422,3 +422,38 @@ async def test_inbound_keys_are_claimed_once_across_processes_and_pruned(two_sto
     assert await a.claim_inbound("discord", "trigger:T1", now=T0)  # keys are per platform
     assert await b.prune_inbound(before=T0 + timedelta(hours=1)) == 2
     assert await a.claim_inbound("slack", "trigger:T1", now=T0 + timedelta(hours=2))
+
+
+class _InFlight:
+    """A connection that notes how many of its statements were sent before the previous answered."""
+
+    def __init__(self, conn) -> None:  # type: ignore[no-untyped-def]
+        self.conn, self.now, self.most = conn, 0, 0
+
+    async def execute_fetchall(self, sql, params=()):  # type: ignore[no-untyped-def]
+        self.now += 1
+        self.most = max(self.most, self.now)
+        try:
+            return await self.conn.execute_fetchall(sql, params)
+        finally:
+            self.now -= 1
+
+
+async def test_a_cold_snapshot_load_sends_its_reads_in_one_go_on_sqlite(store: SqliteStore) -> None:
+    """The version and a cold member's two reads go to aiosqlite's thread together (one wait on
+    the loop, not three); where the dialect cannot queue statements, one at a time."""
+    from bot.store.postgres.dialect import PostgresDialect
+    from bot.store.sqlite.dialect import SQLITE
+    from bot.store.sqlite.snapshots import SnapshotCache
+
+    member = await store.ensure_member(MemberRef(platform="slack", space="T1", user_id="U1", display_name="a"), now=T0)
+    d = await _delivery(store, member.id)
+    await store.record_answer(_answer(d, member.id, 0, True), srs.review)
+    async with store.db.reading() as conn:
+        queued = _InFlight(conn)
+        snaps, _ = await SnapshotCache().load(queued, [member.id], since=T0 - timedelta(days=1), dialect=SQLITE)
+        one_by_one = _InFlight(conn)
+        alone, _ = await SnapshotCache().load(one_by_one, [member.id], since=T0 - timedelta(days=1),
+                                              dialect=PostgresDialect())
+    assert (queued.most, one_by_one.most) == (3, 1)
+    assert snaps[member.id].answered == alone[member.id].answered == 1 and len(snaps[member.id].cards) == 1

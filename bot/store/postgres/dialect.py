@@ -23,6 +23,7 @@ class PostgresDialect(Dialect):
     # An identity column added by the PostgreSQL migrations (bot/store/postgres/migrate.py).
     answer_seq = "seq"
     has_data_version = False
+    queues_statements = False
     # EXTRACT … / 86400 is the day count julianday() gives; TRUNC, because CAST rounds here.
     # The parameter is text (as every instant is stored), so it is cast twice.
     held_days = ("GREATEST(0, TRUNC(EXTRACT(EPOCH FROM (CAST(CAST(? AS TEXT) AS timestamptz)"

@@ -17,6 +17,9 @@ class Dialect:
     answer_seq = "rowid"
     # A PRAGMA that changes exactly when another connection commits (see SnapshotCache).
     has_data_version = True
+    # Statements may be sent before the previous one answered: aiosqlite runs them in order on
+    # the connection's one thread (asyncpg refuses a second operation in flight).
+    queues_statements = True
     # Whole days from the first `?` (now) to last_review, never negative; CAST truncates in SQLite.
     held_days = "MAX(0, CAST(julianday(?) - julianday(last_review) AS INTEGER))"
     # After the outbox claim's inner SELECT: BEGIN IMMEDIATE already keeps two senders apart.

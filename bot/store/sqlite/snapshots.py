@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from bisect import bisect_left, insort
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -42,21 +43,23 @@ class SnapshotCache:
     async def load(self, conn: Any, members: Sequence[str], *, since: datetime,
                    dialect: Any = SQLITE) -> tuple[dict[str, MemberSnapshot], int]:
         """The members' snapshots as the database holds them now, and the epoch to hand to `keep`."""
-        if dialect.has_data_version:
-            [(version,)] = await conn.execute_fetchall("PRAGMA data_version")
-        else:  # no twin of the PRAGMA: every load is a new epoch, so each cached member is confirmed by count
-            version = object()
+        # A member not cached at all is read whatever data_version says, so those reads go out
+        # with the PRAGMA (see fetch_all); only cached members wait for the version's verdict.
+        cold = [m for m in members if m not in self._cache]
+        statements = [("PRAGMA data_version", ())] if dialect.has_data_version else []
+        statements += snapshot_statements(cold, since) if cold else []
+        results = await fetch_all(conn, statements, dialect=dialect)
+        # No twin of the PRAGMA elsewhere: every load is a new epoch, so each cached member is confirmed by count.
+        version = results.pop(0)[0][0] if dialect.has_data_version else object()
         if version != self._data_version:
             self._data_version, self._epoch = version, self._epoch + 1
-        out: dict[str, MemberSnapshot] = {}
+        out = snapshots_from(cold, *results) if cold else {}
         unsure: list[str] = []
-        missing: list[str] = []
         for m in members:
-            cached = self._cache.get(m)
-            if cached is None:
-                missing.append(m)
-            elif self._confirmed.get(m) == self._epoch:
-                out[m] = trimmed(cached, since)
+            if m in out:
+                continue
+            if self._confirmed.get(m) == self._epoch:
+                out[m] = trimmed(self._cache[m], since)
             else:
                 unsure.append(m)
         if unsure:
@@ -65,14 +68,15 @@ class SnapshotCache:
                 tuple(unsure),
             )
             counts = {r[0]: int(r[1]) for r in rows}
+            changed = []
             for m in unsure:
                 cached = self._cache[m]
                 if cached.answered == counts.get(m, 0):
                     out[m] = trimmed(cached, since)
                 else:
-                    missing.append(m)
-        if missing:
-            out.update(await read_snapshots(conn, missing, since))
+                    changed.append(m)
+            if changed:
+                out.update(await read_snapshots(conn, changed, since, dialect=dialect))
         return out, self._epoch
 
     def keep(self, snapshots: Mapping[str, MemberSnapshot], *, epoch: int) -> None:
@@ -112,30 +116,48 @@ def with_answer(snap: MemberSnapshot, answer: AnswerRecord, card: CardState) -> 
     )
 
 
-async def read_snapshots(conn: Any, members: Sequence[str], since: datetime) -> dict[str, MemberSnapshot]:
-    """Cards, counts and recent answer times (sorted) for several members in two queries.
+async def fetch_all(conn: Any, statements: Sequence[tuple[str, Sequence[Any]]], *, dialect: Any) -> list[list[Any]]:
+    """Each statement's rows, in order.
 
-    Every query is a round trip to the database's thread (or server), and an answer batch waits
-    for each one behind all the other work on the event loop: during a burst of clicks, about 5 ms
-    apiece (benchmarks/discord_path.py). So the counts and the recent answer times come in one.
+    Every statement is a round trip to the database's thread, and an answer batch waits for each
+    one behind all the other work on the event loop: during a burst of clicks, several ms apiece
+    (benchmarks/discord_path.py). Where the dialect queues statements, they are all sent at once
+    and cost one wait; a failure is raised once all of them have run.
     """
+    if not dialect.queues_statements or len(statements) < 2:
+        return [await conn.execute_fetchall(sql, params) for sql, params in statements]
+    results = await asyncio.gather(*(conn.execute_fetchall(sql, params) for sql, params in statements),
+                                   return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
+def snapshot_statements(members: Sequence[str], since: datetime) -> list[tuple[str, Sequence[Any]]]:
+    """The two reads `snapshots_from` builds snapshots of: the members' cards, then their counts and
+    recent answer times in one (a count row has its answered_at NULL, a recent-answer row its counts)."""
     placeholders = marks(members)
+    return [
+        (f"SELECT * FROM review_cards WHERE member_id IN ({placeholders})", tuple(members)),
+        (f"""SELECT member_id, COUNT(*), COALESCE(SUM(correct), 0), NULL FROM answers
+               WHERE member_id IN ({placeholders}) GROUP BY member_id
+             UNION ALL
+             SELECT member_id, NULL, NULL, answered_at FROM answers
+               WHERE member_id IN ({placeholders}) AND answered_at >= ?""",
+         (*members, *members, iso(since))),
+    ]
+
+
+def snapshots_from(members: Sequence[str], card_rows: Sequence[Any], answer_rows: Sequence[Any]) -> dict[str, MemberSnapshot]:
+    """The snapshots of `members` from the rows of `snapshot_statements`."""
     cards: dict[str, dict[str, CardState]] = {m: {} for m in members}
-    for row in await conn.execute_fetchall(f"SELECT * FROM review_cards WHERE member_id IN ({placeholders})", tuple(members)):
+    for row in card_rows:
         card = card_from(row)
         cards[card.member_id][card.family_id] = card
     counts = {m: (0, 0) for m in members}
     recent: dict[str, list[datetime]] = {m: [] for m in members}
-    # A count row has its answered_at NULL; a recent-answer row has its counts NULL.
-    rows = await conn.execute_fetchall(
-        f"""SELECT member_id, COUNT(*), COALESCE(SUM(correct), 0), NULL FROM answers
-              WHERE member_id IN ({placeholders}) GROUP BY member_id
-            UNION ALL
-            SELECT member_id, NULL, NULL, answered_at FROM answers
-              WHERE member_id IN ({placeholders}) AND answered_at >= ?""",
-        (*members, *members, iso(since)),
-    )
-    for row in rows:
+    for row in answer_rows:
         if row[3] is None:
             counts[row[0]] = (int(row[1]), int(row[2]))
         else:
@@ -145,3 +167,8 @@ async def read_snapshots(conn: Any, members: Sequence[str], since: datetime) -> 
                           recent=tuple(sorted(recent[m])))
         for m in members
     }
+
+
+async def read_snapshots(conn: Any, members: Sequence[str], since: datetime, *, dialect: Any = SQLITE) -> dict[str, MemberSnapshot]:
+    """Cards, counts and recent answer times (sorted) for several members."""
+    return snapshots_from(members, *await fetch_all(conn, snapshot_statements(members, since), dialect=dialect))
