@@ -10,6 +10,7 @@ Both only call tick(); whether anything is due is decided from the database, nev
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from datetime import datetime, timezone
@@ -30,6 +31,8 @@ SWEEP_JOB = "scheduling-sweep"
 MISFIRE_GRACE_SECONDS = 30
 # /readyz turns red after this many sweeps in a row did not finish (a hung tick, a dead job).
 STALLED_SWEEPS = 3
+# How long stop waits for a wake that is past its tick (syncing jobs: one read of the schedules).
+STOP_WAIT_SECONDS = 5.0
 
 
 class SchedulerService:
@@ -45,6 +48,7 @@ class SchedulerService:
         self.scheduler: Any = None
         self._jobs: dict[str, tuple[Any, ...]] = {}
         self._started_at: datetime | None = None
+        self._waking: set[asyncio.Task[Any]] = set()
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         return await self.ticker.tick(now)
@@ -112,6 +116,12 @@ class SchedulerService:
 
     async def _wake(self) -> None:
         """What every job runs. Errors are logged, never raised into APScheduler: the next wake retries."""
+        if self.ticker.stopping.is_set():
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._waking.add(task)
+            task.add_done_callback(self._waking.discard)
         try:
             await self.ticker.tick()
             await self.sync_jobs()
@@ -125,6 +135,11 @@ class SchedulerService:
         inside a database call could leave its transaction open.
         """
         await self.ticker.stop()
+        # A wake past its tick may still be syncing the jobs (a read). APScheduler's shutdown would
+        # cancel it there and log the cancellation as a failed job, traceback and all: let it end.
+        running = {t for t in self._waking if not t.done() and t is not asyncio.current_task()}
+        if running:
+            await asyncio.wait(running, timeout=STOP_WAIT_SECONDS)
         if self.scheduler is not None:
             with contextlib.suppress(Exception):
                 self.scheduler.shutdown(wait=False)

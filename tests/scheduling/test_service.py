@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from datetime import datetime, timezone
@@ -60,3 +61,37 @@ async def test_stop_hands_back_claims_so_a_restart_does_not_wait_for_the_lease(a
                                                     now=now, limit=5)
     assert [r.id for r in again] == [held[0].id]
     assert (await service.tick(now)).runs_started == 0  # a stopped ticker does nothing
+
+
+async def test_stop_lets_a_wake_finish_syncing_jobs_instead_of_cancelling_it(app, service, caplog) -> None:
+    """A wake between its tick and its job sync when SIGTERM comes: APScheduler's shutdown would cancel
+    it inside a read and log a failed job with a traceback; stop waits for it instead."""
+    entered, release, synced = asyncio.Event(), asyncio.Event(), []
+    sync = service.sync_jobs
+
+    async def held_sync() -> None:
+        entered.set()
+        await release.wait()
+        await sync()
+        synced.append(True)
+
+    with caplog.at_level(logging.INFO):
+        await service.start(app)  # start syncs the jobs itself; hold only a wake's sync
+        service.sync_jobs = held_sync  # type: ignore[method-assign]
+        service.scheduler.get_job(SWEEP_JOB).modify(next_run_time=datetime.now(timezone.utc))
+        await asyncio.wait_for(entered.wait(), 10)
+        stopping = asyncio.create_task(service.stop())
+        # The ticker logs this as it hands back its claims; stop goes on to APScheduler's shutdown
+        # in the same step, without a turn of the loop, so from here a cancel would be requested.
+        await asyncio.wait_for(_logged(caplog, "scheduler stopped: handed back"), 10)
+        release.set()
+        await asyncio.wait_for(stopping, 10)
+    assert synced == [True]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
+    assert service.scheduler is None
+
+
+async def _logged(caplog, text: str) -> None:  # type: ignore[no-untyped-def]
+    while text not in caplog.text:
+        await asyncio.sleep(0)
