@@ -12,9 +12,9 @@ from bot.engine import Engine
 from bot.health.metrics import Metrics
 from bot.ports import ChannelAccess
 from bot.settings import Settings
+from bot.store import Store
 from bot.store.boards import BoardStore, SeasonStore
 from bot.store.schedules import ScheduleStore
-from bot.store.sqlite.core import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class App:
     """
 
     settings: Settings
-    store: SqliteStore
+    store: Store  # SqliteStore or PostgresStore: bot.runtime picks by SAGA_DRILLS_DB
     library: Library
     engine: Engine
     router: CommandRouter
