@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -25,11 +25,6 @@ FOREIGN_SERVER = ("Saga Drills is not set up for this server, so nothing was rec
                   "the bot to add this server's id to DISCORD_GUILD_IDS.")
 OUT_OF_DATE = ("This `/drill` command is out of date, so nothing was changed. A server admin can refresh it "
                "with `saga-drills discord sync-commands`.")
-
-
-async def _done(reply: Reply) -> Reply:
-    """An already graded reply, as the awaitable `_finish` takes."""
-    return reply
 
 
 class InteractionHandler:
@@ -75,16 +70,14 @@ class InteractionHandler:
         if not await self._defer(interaction):
             return
         guild_space = str(interaction.guild_id) if interaction.guild_id else space
-
-        async def work() -> Reply:
-            if guild_space is None:
-                return Notice(text=NO_SERVER, level="warning")
+        if guild_space is None:
+            reply: Reply = Notice(text=NO_SERVER, level="warning")
+        else:
             ctx = CommandContext(member=self.member_for(interaction, guild_space),
                                  channel=str(interaction.channel_id) if interaction.channel_id else None,
                                  is_lead=self.is_lead(interaction))
-            return await self.bot.command(ctx, text)
-
-        await self._finish(interaction, work, dm_space=None if interaction.guild_id else guild_space)
+            reply = await self.bot.command(ctx, text)  # the core's door turns a busy store or a failure into a notice
+        await self._finish(interaction, reply, dm_space=None if interaction.guild_id else guild_space)
 
     async def answer(self, interaction: discord.Interaction, delivery_id: str, letter: str) -> None:
         """A click on an option button: the engine records it idempotently and says what to show."""
@@ -115,8 +108,8 @@ class InteractionHandler:
             log.info("discord: the answer of unacknowledged interaction %s was graded all the same", interaction.id)
             return
         # Command buttons in the DM reply carry the server, when the delivery named one.
-        await self._finish(interaction, lambda: _done(reply),
-                           dm_space=lambda: None if interaction.guild_id or not (space or "").isdigit() else space)
+        await self._finish(interaction, reply,
+                           dm_space=None if interaction.guild_id or not (space or "").isdigit() else space)
 
     async def _refuse_foreign(self, interaction: discord.Interaction) -> None:
         log.info("discord: refused an interaction from server %s (not in DISCORD_GUILD_IDS)", interaction.guild_id)
@@ -150,11 +143,9 @@ class InteractionHandler:
             return False
         return True
 
-    async def _finish(self, interaction: discord.Interaction, work: Callable[[], Awaitable[Reply]],
-                      *, dm_space: str | None | Callable[[], str | None]) -> None:
-        reply = await work()  # the core's door turns a busy store or a failure into a notice
-        space = dm_space() if callable(dm_space) else dm_space
-        message = render_message(reply, space=space)
+    async def _finish(self, interaction: discord.Interaction, reply: Reply, *, dm_space: str | None) -> None:
+        """Send `reply` as the edit of the deferred original (`dm_space` rides on DM buttons)."""
+        message = render_message(reply, space=dm_space)
         try:
             problems = limit_problems(message.payload)
             if problems:
