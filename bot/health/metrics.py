@@ -20,8 +20,7 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._limits_carried: dict[str, int] = {}
-        self._interaction_children: dict[tuple[str, str, str], Any] = {}
-        self._answer_children: dict[str, Any] = {}
+        self._children: dict[tuple[Counter, tuple[str, ...]], Any] = {}
         r = self.registry
         self.interactions = Counter(f"{PREFIX}_interactions", "Commands, answers and home views handled, by platform, kind and outcome",
                                     ["platform", "kind", "outcome"], registry=r)
@@ -40,31 +39,32 @@ class Metrics:
                                ["platform"], registry=r)
         self.database_up = Gauge(f"{PREFIX}_database_up", "1 when the last readiness probe reached the database", registry=r)
 
-    def interaction(self, platform: str, kind: str, outcome: str) -> None:
-        # Every click counts one: the labelled child is looked up once per label set, not per click.
-        key = (platform, kind, outcome)
-        child = self._interaction_children.get(key)
+    def _child(self, counter: Counter, *values: str) -> Any:
+        """`counter`'s child for these label values (in its label order), looked up once per set:
+        every click counts on two of them, and `labels()` validates its arguments on every call."""
+        key = (counter, values)
+        child = self._children.get(key)
         if child is None:
-            child = self._interaction_children[key] = self.interactions.labels(platform=platform, kind=kind, outcome=outcome)
-        child.inc()
+            child = self._children[key] = counter.labels(*values)
+        return child
+
+    def interaction(self, platform: str, kind: str, outcome: str) -> None:
+        self._child(self.interactions, platform, kind, outcome).inc()
 
     def answer_recorded(self, platform: str) -> None:
-        child = self._answer_children.get(platform)
-        if child is None:
-            child = self._answer_children[platform] = self.answers_recorded.labels(platform=platform)
-        child.inc()
+        self._child(self.answers_recorded, platform).inc()
 
     def send(self, platform: str, result: str) -> None:
-        self.sends.labels(platform=platform, result=result).inc()
+        self._child(self.sends, platform, result).inc()
 
     def limited(self, platform: str) -> None:
-        self.rate_limited.labels(platform=platform).inc()
+        self._child(self.rate_limited, platform).inc()
 
     def carry_rate_limits(self, platform: str, seen: int) -> None:
         """Bring an adapter's running tally of 429s into the counter (each one counted once)."""
         carried = self._limits_carried.get(platform, 0)
         if seen > carried:
-            self.rate_limited.labels(platform=platform).inc(seen - carried)
+            self._child(self.rate_limited, platform).inc(seen - carried)
         self._limits_carried[platform] = seen
 
     def exposition(self) -> tuple[bytes, str]:
