@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import pstats
 import signal
@@ -47,12 +48,14 @@ class Burst:
 class Server:
     """A server process (the bot, or a floor client) started with its own env; stderr goes to a file.
 
-    With `profile`, the process runs under benchmarks/profiled.py, and `profiling()` switches
-    cProfile on and off around the burst (SIGUSR1/SIGUSR2), so startup stays out of the profile.
+    With `profile`, the process runs under benchmarks/profiled.py, and the benchmark switches its
+    profiler on and off around the burst (SIGUSR1/SIGUSR2), so startup stays out of the profile:
+    cProfile, or with PROFILER["tasks"] the event loop's CPU per task (profiled.py --tasks).
     """
 
     def __init__(self, argv: list[str], *, env: dict[str, str], cwd: Path, profile: Path | None = None) -> None:
-        self.argv = ([PYTHON, str(ROOT / "benchmarks" / "profiled.py"), str(profile), *argv[1:]] if profile else argv)
+        wrapper = [PYTHON, str(ROOT / "benchmarks" / "profiled.py"), *(["--tasks"] if PROFILER["tasks"] else [])]
+        self.argv = [*wrapper, str(profile), *argv[1:]] if profile else argv
         self.env = env
         self.cwd = cwd
         self.profile = profile
@@ -113,6 +116,8 @@ def _thread_cpu(task: Path) -> float:
 # Where the server processes import bot/ and adapters/ from; --code points it at another checkout
 # (e.g. `git archive main | tar -x -C /tmp/main`) to measure before and after with one benchmark.
 CODE = {"root": ROOT}
+# --tasks: the profiled bursts time the event loop's tasks instead of running cProfile.
+PROFILER = {"tasks": False}
 
 
 def base_env(**extra: str) -> dict[str, str]:
@@ -154,6 +159,17 @@ def show_profile(path: Path, *, top: int = 25) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
+def show_tasks(paths: dict[str, Path], replies: int, *, top: int = 12) -> None:
+    """The loop's CPU per task for each profiled burst (profiled.py --tasks), in µs per click."""
+    for kind, path in paths.items():
+        data = json.loads(path.read_text())
+        per = 1000 / replies  # ms in all -> µs per click
+        print(f"{kind}: event loop {data['loop_ms'] * per:.0f} µs/click, of which garbage collection "
+              f"{data['gc_ms'] * per:.0f} ({data['gc_runs']} runs)")
+        for name, ms, runs in data["tasks"][:top]:
+            print(f"  {ms * per:7.1f} µs/click  {runs:6d} runs  {name}")
+
+
 def main(platform: str, burst: Callable[..., Awaitable[Burst]], doc: str | None) -> None:
     """The command line both end-to-end benchmarks share: alternated rounds, or one profiled burst."""
     import argparse
@@ -162,11 +178,21 @@ def main(platform: str, burst: Callable[..., Awaitable[Burst]], doc: str | None)
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5, help="bot/floor pairs; the summary is their median")
     parser.add_argument("--profile", type=Path, help="profile one bot burst into FILE instead, and print its top entries")
+    parser.add_argument("--tasks", type=Path, metavar="DIR",
+                        help="time the event loop's tasks in one bot and one floor burst (files in DIR) and print both")
     parser.add_argument("--code", type=Path, help="run the bot from this checkout of the project (default: this one)")
     args = parser.parse_args()
     if args.code:
         CODE["root"] = args.code.resolve()
         print(f"bot code from {CODE['root']}")
+    if args.tasks:
+        PROFILER["tasks"] = True
+        args.tasks.mkdir(parents=True, exist_ok=True)
+        paths = {kind: (args.tasks / f"{platform}-{kind}.json").resolve() for kind in ("bot", "floor")}
+        for kind, path in paths.items():
+            print(f"{kind}: {asyncio.run(burst(kind, args.members, profile=path)).line()}")
+        show_tasks(paths, args.members)
+        return
     if args.profile:
         result = asyncio.run(burst("bot", args.members, profile=args.profile.resolve()))
         print(f"profiled bot burst, {args.members} members: {result.line()}")
