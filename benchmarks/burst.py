@@ -161,9 +161,9 @@ def show_profile(path: Path, *, top: int = 25) -> None:
 
 def show_tasks(paths: dict[str, Path], replies: int, *, top: int = 12) -> None:
     """The loop's CPU per task for each profiled burst (profiled.py --tasks), in µs per click."""
+    per = 1000 / replies  # ms in all -> µs per click
     for kind, path in paths.items():
         data = json.loads(path.read_text())
-        per = 1000 / replies  # ms in all -> µs per click
         print(f"{kind}: event loop {data['loop_ms'] * per:.0f} µs/click, of which garbage collection "
               f"{data['gc_ms'] * per:.0f} ({data['gc_runs']} runs)")
         for name, ms, runs in data["tasks"][:top]:
@@ -177,9 +177,10 @@ def main(platform: str, burst: Callable[..., Awaitable[Burst]], doc: str | None)
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5, help="bot/floor pairs; the summary is their median")
-    parser.add_argument("--profile", type=Path, help="profile one bot burst into FILE instead, and print its top entries")
-    parser.add_argument("--tasks", type=Path, metavar="DIR",
-                        help="time the event loop's tasks in one bot and one floor burst (files in DIR) and print both")
+    profilers = parser.add_mutually_exclusive_group()
+    profilers.add_argument("--profile", type=Path, help="profile one bot burst into FILE instead, and print its top entries")
+    profilers.add_argument("--tasks", type=Path, metavar="DIR",
+                           help="time the event loop's tasks in one bot and one floor burst (files in DIR) and print both")
     parser.add_argument("--code", type=Path, help="run the bot from this checkout of the project (default: this one)")
     args = parser.parse_args()
     if args.code:

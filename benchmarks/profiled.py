@@ -44,18 +44,17 @@ class LoopTasks:
     def install(self) -> None:
         run = asyncio.events.Handle._run
         clock = time.thread_time_ns
-        tasks = self
 
         def timed(handle: asyncio.events.Handle) -> None:
-            if not tasks.on:
+            if not self.on:
                 return run(handle)
-            began, gc_before = clock(), tasks.gc_ns
+            began, gc_before = clock(), self.gc_ns
             try:
                 return run(handle)
             finally:
                 name = _name(handle._callback)  # type: ignore[attr-defined]
-                tasks.cpu[name] += clock() - began - (tasks.gc_ns - gc_before)
-                tasks.runs[name] += 1
+                self.cpu[name] += clock() - began - (self.gc_ns - gc_before)
+                self.runs[name] += 1
 
         asyncio.events.Handle._run = timed  # type: ignore[method-assign]
         gc.callbacks.append(self._gc)
