@@ -131,6 +131,40 @@ async def test_inbound_keys_are_claimed_once_across_processes_and_pruned(backend
         await b.close()
 
 
+async def test_a_burst_of_inbound_claims_shares_transactions_and_each_key_wins_once(stores, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Slack claims every click's key before its ack: a burst must not queue one transaction per click."""
+    store = stores.core
+    opened = 0
+    transaction = store.db.transaction
+
+    def counted():  # type: ignore[no-untyped-def]
+        nonlocal opened
+        opened += 1
+        return transaction()
+
+    monkeypatch.setattr(store.db, "transaction", counted)
+    keys = [f"trigger:{i}" for i in range(200)]
+    first = await asyncio.gather(*(store.claim_inbound("slack", k, now=T0) for k in keys))
+    assert first == [True] * 200
+    assert opened <= 3, opened  # 200 claims, one click each: without group commit this was 200
+    # A key claimed twice in one batch, and keys already taken: exactly the first new claim wins.
+    again = await asyncio.gather(*(store.claim_inbound("slack", k, now=T0) for k in ["trigger:new", "trigger:new", *keys[:3]]))
+    assert again == [True, False, False, False, False]
+
+
+async def test_a_cancelled_inbound_claim_leaves_its_key_free_and_the_others_answered(stores) -> None:  # type: ignore[no-untyped-def]
+    store = stores.core
+    claims = [asyncio.ensure_future(store.claim_inbound("slack", f"trigger:c{i}", now=T0)) for i in range(5)]
+    await asyncio.sleep(0)  # not a timing sleep: one turn of the loop queues the claims
+    claims[1].cancel()
+    results = await asyncio.gather(*claims, return_exceptions=True)
+    assert isinstance(results[1], asyncio.CancelledError)
+    assert [r for i, r in enumerate(results) if i != 1] == [True] * 4
+    # Cancelled before its batch was written (its request dropped): the key stays free for Slack's retry.
+    assert await store.claim_inbound("slack", "trigger:c1", now=T0) is True
+    assert await store.claim_inbound("slack", "trigger:c2", now=T0) is False
+
+
 async def test_a_newer_schema_is_refused_and_left_untouched(backend, stores) -> None:  # type: ignore[no-untyped-def]
     async with stores.core.db.transaction() as conn:
         await conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",

@@ -26,6 +26,7 @@ from bot.store import (
 from bot.store.sqlite.database import SqliteDatabase
 from bot.store.sqlite.answers import AnswerWriter
 from bot.store.sqlite.families import FamilyCards
+from bot.store.sqlite.inbound import InboundClaims
 from bot.store.sqlite.rows import card_from, delivery_from, member_from
 from bot.store.sqlite.snapshots import SnapshotCache
 from bot.store.sqlite.tuning import SWITCH_INTERVAL_S, tune_interpreter
@@ -44,6 +45,7 @@ class SqliteStore(FamilyCards):
         self._members: dict[str, MemberRow] = {}
         self._snapshots = SnapshotCache()
         self._answers = AnswerWriter(db, self._snapshots)
+        self._inbound = InboundClaims(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStore:
@@ -51,6 +53,7 @@ class SqliteStore(FamilyCards):
 
     async def close(self) -> None:
         await self._answers.drain()
+        await self._inbound.drain()
         await self.db.close()
 
     async def backup(self, path: Path) -> None:
@@ -170,11 +173,7 @@ class SqliteStore(FamilyCards):
     # -- inbound keys ------------------------------------------------------------------------
     async def claim_inbound(self, platform: str, key: str, *, now: datetime) -> bool:
         """True for the first claim of (platform, key) by any process; False for every repeat."""
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO inbound_keys (platform, key, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (platform, key, iso(now)))
-            return cur.rowcount == 1
+        return await self._inbound.claim(platform, key, seen_at=iso(now))
 
     async def prune_inbound(self, *, before: datetime) -> int:
         async with self.db.transaction() as conn:
