@@ -150,6 +150,7 @@ class SlackAdapter:
         # deploy's SIGTERM must not lose an answer Slack will never send again).
         if (late := await self.listeners.settle(SETTLE_SECONDS)):
             log.warning("stopped with %d acknowledged Slack request(s) unfinished after %.0f s", late, SETTLE_SECONDS)
+        await self.sender.close()
         if socket is not None or runner is not None:
             log.info("Slack adapter stopped")
 

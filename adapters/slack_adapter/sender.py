@@ -27,6 +27,8 @@ from bot.ports import ChannelAccess, SendFailed, SentRef, Target
 
 log = logging.getLogger(__name__)
 
+# Seconds a private reply may take in all, retries' waits aside: slack-sdk's webhook default.
+WEBHOOK_TIMEOUT_S = 30
 AUTH_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type"}
 
 # Slack error codes after which sending the same message again cannot succeed.
@@ -76,6 +78,7 @@ class SlackSender:
         self.retry_handlers = retry
         self.pacer = pacer
         self._dm_channels: dict[str, str] = {}
+        self._hooks: aiohttp.ClientSession | None = None
 
     async def join(self, channel: str) -> ChannelAccess:
         """Be a member of `channel` so posts and chart uploads both work there; the note says what happened."""
@@ -152,7 +155,8 @@ class SlackSender:
                 log.error("a private %s does not fit Slack's limits: %s", type(reply).__name__, "; ".join(problems))
                 payload = render_payload(Notice(text="That reply is too big for Slack; nothing was lost.", level="error"))
             payload.update(response_type="ephemeral", replace_original=False)
-            hook = AsyncWebhookClient(caller.response_url, retry_handlers=[*self.retry_handlers])
+            hook = AsyncWebhookClient(caller.response_url, session=self._hook_session(),
+                                      retry_handlers=[*self.retry_handlers])
             try:
                 response = await hook.send_dict(payload)
             except (SlackClientError, aiohttp.ClientError, OSError) as exc:
@@ -165,6 +169,25 @@ class SlackSender:
             await self.send(Target(platform="slack", space=caller.team_id, user_id=caller.user_id), reply)
         except SendFailed as exc:
             log.warning("could not DM a reply to %s: %s", caller.user_id, exc)
+
+    def _hook_session(self) -> aiohttp.ClientSession:
+        """One HTTP session for every response_url reply, so they share kept-alive connections.
+
+        Without one, slack-sdk's webhook client opens a session per reply, and so a new
+        connection (a TLS handshake with hooks.slack.com) for every click's feedback, and closes
+        it after: on a burst, that was a fifth of the event loop's work per click
+        (benchmarks/slack_path.py --tasks).
+        """
+        if self._hooks is None or self._hooks.closed:
+            # slack-sdk's own per-reply session has this total timeout (AsyncWebhookClient.timeout).
+            self._hooks = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT_S))
+        return self._hooks
+
+    async def close(self) -> None:
+        """Close the replies' HTTP session (the adapter's stop, once no listener is left to reply)."""
+        hooks, self._hooks = self._hooks, None
+        if hooks is not None:
+            await hooks.close()
 
     async def _chart_to_dm(self, caller: Caller, table: Table) -> Table:
         """An ephemeral message cannot carry a file (Slack's answer in slackapi/node-slack-sdk#1790),

@@ -47,6 +47,7 @@ class Call:
     path: str
     headers: dict[str, str]
     body: Any
+    peer: str = ""  # response_url calls: the client's address and port, one per connection
 
 
 @dataclass
@@ -308,7 +309,8 @@ class FakeSlack:
     async def _response_url(self, request: web.Request) -> web.Response:
         key = request.match_info["key"]
         body = await self._parse(request)
-        await self._record(Call("response_url", request.path, dict(request.headers), body))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        await self._record(Call("response_url", request.path, dict(request.headers), body, peer=str(peer)))
         self._url_uses[key] = self._url_uses.get(key, 0) + 1
         if self._url_uses[key] > RESPONSE_URL_USES:
             self.rejected.append(("response_url", [f"{key} used more than {RESPONSE_URL_USES} times"]))

@@ -48,6 +48,21 @@ async def test_drill_command_acks_fast_and_sends_the_card_privately(slack_http, 
     assert member.display_name == "alice" and member.tz == "Europe/Berlin"  # tz from users.info
 
 
+async def test_private_replies_share_kept_alive_connections(slack_http, fake_slack, app):
+    """Every click's feedback goes to its own response_url; one after another they reuse a connection
+    instead of opening (in production: a TLS handshake with hooks.slack.com) and closing one each."""
+    for i in range(4):
+        card = await drill_card(slack_http, fake_slack, key=f"cmd{i}", user=f"U0M{i}", name=f"m{i}")
+        button = P.answer_buttons(card["blocks"])[0]
+        body, ctype = P.interactive(P.button_click(button["action_id"], button["value"], user=f"U0M{i}",
+                                                   response_url=fake_slack.response_url(f"click{i}")))
+        assert (await slack_http.post(body, ctype)).status == 200
+        await fake_slack.wait_for("response_url", 2 * (i + 1))
+    replies = fake_slack.of("response_url")
+    assert len(replies) == 8 and all(r.peer for r in replies)
+    assert len({r.peer for r in replies}) == 1, [r.peer for r in replies]
+
+
 async def test_button_click_records_the_answer_and_feedback_is_ephemeral(slack_http, fake_slack, app):
     card = await drill_card(slack_http, fake_slack)
     button = P.answer_buttons(card["blocks"])[1]
