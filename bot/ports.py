@@ -1,12 +1,16 @@
-"""The two doors: Adapter (how the core reaches a platform) and Bot (how a platform reaches the core)."""
+"""The two doors: Adapter (how the core reaches a platform) and Bot (how a platform reaches the core), and what both sides share."""
 
 from __future__ import annotations
 
-from typing import Protocol
+import asyncio
+import logging
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.messages import CommandContext, MemberRef, Reply
+
+log = logging.getLogger(__name__)
 
 
 class AdapterError(Exception):
@@ -142,3 +146,43 @@ class Health(Protocol):
 
     async def metrics(self) -> tuple[bytes, str]:
         """The Prometheus text exposition and its content type, gauges refreshed from the database."""
+
+
+class InFlight:
+    """The tasks tracked until they end: a Discord interaction, an acked Slack request, a scheduler wake.
+
+    Discord never re-sends an interaction and Slack never re-sends a request it saw acked, so a
+    stop (a rolling deploy's SIGTERM) that cancelled one would lose a member's answer or reply.
+    """
+
+    def __init__(self, what: str) -> None:
+        self.what = what  # for the log line, e.g. "Discord interaction(s) in flight"
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def track(self, task: asyncio.Task[Any] | None = None) -> None:
+        """Count `task` (by default the current one) until it ends; tracking it twice is harmless."""
+        task = task or asyncio.current_task()
+        if task is not None and task not in self._tasks:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def running(self) -> set[asyncio.Task[Any]]:
+        """The tracked tasks not yet done, the caller's own left out (it may be one of them)."""
+        me = asyncio.current_task()
+        return {t for t in self._tasks if not t.done() and t is not me}
+
+    async def settle(self, timeout: float) -> int:
+        """Wait up to `timeout` s for the tasks, those tracked meanwhile included (a connection
+        still open may bring more); returns how many did not finish."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        said = False
+        while running := self.running():
+            left = deadline - loop.time()
+            if left <= 0:
+                return len(running)
+            if not said:
+                log.info("waiting for %d %s", len(running), self.what)
+                said = True
+            await asyncio.wait(running, timeout=left)
+        return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Protocol
 
@@ -12,6 +11,7 @@ from discord import app_commands
 
 from adapters.discord_adapter.render import is_known_custom_id
 from adapters.discord_adapter.views import ButtonHandler, click_route, handler_of
+from bot.ports import InFlight
 
 log = logging.getLogger(__name__)
 
@@ -135,31 +135,17 @@ class DrillClient(discord.Client):
         self.tree.add_command(DrillCommands())
         self._guard_interaction_parser()
         # Interactions being handled: Discord never sends one again, so a stop waits for them.
-        self.in_flight: set[asyncio.Task[Any]] = set()
+        self.in_flight = InFlight("Discord interaction(s) in flight")
 
     def track(self) -> None:
         """Count the interaction this task handles as in flight until the task ends."""
-        task = asyncio.current_task()
-        if task is not None and task not in self.in_flight:
-            self.in_flight.add(task)
-            task.add_done_callback(self.in_flight.discard)
+        self.in_flight.track()
 
     async def settle(self, timeout: float) -> int:
         """Wait up to `timeout` s for interactions in flight, those arriving meanwhile included
         (the gateway is still open, and an unanswered one fails for the member); returns how many
         did not finish."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        said = False
-        while running := {t for t in self.in_flight if not t.done() and t is not asyncio.current_task()}:
-            left = deadline - loop.time()
-            if left <= 0:
-                return len(running)
-            if not said:
-                log.info("waiting for %d Discord interaction(s) in flight", len(running))
-                said = True
-            await asyncio.wait(running, timeout=left)
-        return 0
+        return await self.in_flight.settle(timeout)
 
     def _guard_interaction_parser(self) -> None:
         # discord.py lets an exception from a gateway parser end the whole connection loop, so one

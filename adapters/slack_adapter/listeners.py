@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -16,6 +15,7 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack_adapter.render import ANSWER_ACTION, COMMAND_ACTION, parse_answer_value, render_home
 from adapters.slack_adapter.sender import Caller, SlackSender
+from bot.ports import InFlight
 from bot.messages import STALE_BUTTON, CommandContext, Notice
 
 if TYPE_CHECKING:
@@ -85,16 +85,11 @@ class SlackListeners:
         self.sender = sender
         self.recent = RecentKeys(monotonic=monotonic)
         # Listener runs that already acked: Slack will not send them again, so a stop waits for them.
-        self._acked: set[asyncio.Task[Any]] = set()
+        self.acked = InFlight("Slack request(s) already acknowledged")
 
     async def settle(self, timeout: float) -> int:
         """Wait up to `timeout` s for acked listener runs to finish; returns how many did not."""
-        running = {t for t in self._acked if not t.done() and t is not asyncio.current_task()}
-        if not running:
-            return 0
-        log.info("waiting for %d Slack request(s) already acknowledged", len(running))
-        _, late = await asyncio.wait(running, timeout=timeout)
-        return len(late)
+        return await self.acked.settle(timeout)
 
     def install(self, bolt: AsyncApp) -> None:
         bolt.middleware(self.skip_repeats)
@@ -199,14 +194,9 @@ class SlackListeners:
     async def _safely(self, work: Awaitable[None], *, what: str) -> None:
         # After ack() a listener must not raise: Bolt would then drop the ack it already sent
         # and answer 404 after 3 s. Log the failure instead; the member was told (or nothing ran).
-        task = asyncio.current_task()
-        if task is not None:
-            self._acked.add(task)
+        self.acked.track()  # until this listener run ends
         try:
             await work
         except Exception as exc:
             log.error("Slack %s failed after the ack: %s: %s", what, type(exc).__name__, exc)
             log.debug("Slack %s failure", what, exc_info=True)  # for -v: code, never the request
-        finally:
-            if task is not None:
-                self._acked.discard(task)

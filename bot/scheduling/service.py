@@ -10,13 +10,12 @@ Both only call tick(); whether anything is due is decided from the database, nev
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from bot.ports import Check
+from bot.ports import Check, InFlight
 from bot.scheduling.models import DAY_NAMES, Schedule
 from bot.scheduling.tick import TickReport, Ticker
 
@@ -48,7 +47,8 @@ class SchedulerService:
         self.scheduler: Any = None
         self._jobs: dict[str, tuple[Any, ...]] = {}
         self._started_at: datetime | None = None
-        self._waking: set[asyncio.Task[Any]] = set()
+        # A wake past its tick may still be syncing the jobs; stop lets it end (see stop).
+        self._waking = InFlight("scheduler wake(s) still syncing jobs")
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         return await self.ticker.tick(now)
@@ -118,10 +118,7 @@ class SchedulerService:
         """What every job runs. Errors are logged, never raised into APScheduler: the next wake retries."""
         if self.ticker.stopping.is_set():
             return
-        task = asyncio.current_task()
-        if task is not None:
-            self._waking.add(task)
-            task.add_done_callback(self._waking.discard)
+        self._waking.track()
         try:
             await self.ticker.tick()
             await self.sync_jobs()
@@ -137,9 +134,7 @@ class SchedulerService:
         await self.ticker.stop()
         # A wake past its tick may still be syncing the jobs (a read). APScheduler's shutdown would
         # cancel it there and log the cancellation as a failed job, traceback and all: let it end.
-        running = {t for t in self._waking if not t.done() and t is not asyncio.current_task()}
-        if running:
-            await asyncio.wait(running, timeout=STOP_WAIT_SECONDS)
+        await self._waking.settle(STOP_WAIT_SECONDS)
         if self.scheduler is not None:
             with contextlib.suppress(Exception):
                 self.scheduler.shutdown(wait=False)
