@@ -88,7 +88,9 @@ def _name(callback: Any) -> str:
     owner = getattr(callback, "__self__", None)
     if isinstance(owner, asyncio.Task):
         coro = owner.get_coro()
-        return "task " + getattr(coro, "__qualname__", type(coro).__qualname__)
+        name = owner.get_name()  # a task named by its creator, e.g. one GroupCommit flusher from another
+        named = "" if name.startswith("Task-") else f" ({name})"
+        return "task " + getattr(coro, "__qualname__", type(coro).__qualname__) + named
     function = getattr(callback, "__func__", callback)
     return "callback " + getattr(function, "__qualname__", type(function).__qualname__)
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from bot.clock import parse_iso
 from bot.store import AnswerRecord, CardState, MemberSnapshot, RecordResult, ReviewFn, new_id
 from bot.store.sqlite.database import SqliteDatabase
+from bot.store.sqlite.group_commit import GroupCommit
 from bot.store.sqlite.rows import answer_params, card_params, marks, rows_of, upsert_cards
 from bot.store.sqlite.snapshots import SnapshotCache, with_answer
 from bot.streaks import STREAK_HORIZON
@@ -52,7 +53,7 @@ class _Failed:
         self.error = error
 
 
-class AnswerWriter:
+class AnswerWriter(GroupCommit[_Pending]):
     """Group commit: while one transaction runs, new answers queue, and the next takes them all.
 
     Each caller still waits for its own COMMIT, so an acknowledged answer is a durable one.
@@ -63,10 +64,9 @@ class AnswerWriter:
     """
 
     def __init__(self, db: SqliteDatabase, snapshots: SnapshotCache) -> None:
+        super().__init__(max_batch=MAX_BATCH, task_name="answer-batches")
         self.db = db
         self.snapshots = snapshots
-        self._pending: list[_Pending] = []
-        self._flusher: asyncio.Task[None] | None = None
         # Answer ids: a random per-process prefix and a counter. Unique across processes like a
         # random id, but without an os.urandom call per answer (it showed up on the hot path).
         self._id_prefix = new_id(9)
@@ -74,33 +74,24 @@ class AnswerWriter:
 
     async def record(self, record: AnswerRecord, review: ReviewFn, derive: Callable[[RecordResult], T]) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(record, review, derive, future, f"{self._id_prefix}.{next(self._id_counter):x}"))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush(), name="answer-batches")
-        return await future
+        return await self._submit(_Pending(record, review, derive, future, f"{self._id_prefix}.{next(self._id_counter):x}"))
 
-    async def drain(self) -> None:
-        if self._flusher:
-            await asyncio.gather(self._flusher, return_exceptions=True)
-
-    async def _flush(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            try:
-                results = await self._write(batch)
-            except Exception as exc:  # every waiter learns of the failure; nothing half-written
-                log.warning("answer batch of %d failed: %s", len(batch), exc)
-                for item in batch:
-                    if not item.future.done():
-                        item.future.set_exception(exc)
+    async def _run(self, batch: Sequence[_Pending]) -> None:
+        try:
+            results = await self._write(batch)
+        except Exception as exc:  # every waiter learns of the failure; nothing half-written
+            log.warning("answer batch of %d failed: %s", len(batch), exc)
+            for item in batch:
+                if not item.future.done():
+                    item.future.set_exception(exc)
+            return
+        for item, result in zip(batch, results):
+            if item.future.done():
                 continue
-            for item, result in zip(batch, results):
-                if item.future.done():
-                    continue
-                if isinstance(result, _Failed):
-                    item.future.set_exception(result.error)
-                else:
-                    item.future.set_result(result)
+            if isinstance(result, _Failed):
+                item.future.set_exception(result.error)
+            else:
+                item.future.set_result(result)
 
     async def _write(self, batch: Sequence[_Pending]) -> list[Any]:
         members = sorted({p.record.member_id for p in batch})

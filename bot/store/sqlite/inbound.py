@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Sequence
 
 from bot.store.sqlite.database import SqliteDatabase
+from bot.store.sqlite.group_commit import GroupCommit
 from bot.store.sqlite.rows import rows_of
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,14 @@ RETURNING platform, key
 """
 
 
-class InboundClaims:
+class _Claim:
+    __slots__ = ("ident", "seen_at", "future")
+
+    def __init__(self, ident: tuple[str, str], seen_at: str, future: asyncio.Future[bool]) -> None:
+        self.ident, self.seen_at, self.future = ident, seen_at, future
+
+
+class InboundClaims(GroupCommit[_Claim]):
     """Claims of (platform, key), each answered True for the first claim by any process.
 
     Slack's adapter claims every request's key before it acks (a retry that lands on another
@@ -33,49 +41,39 @@ class InboundClaims:
     """
 
     def __init__(self, db: SqliteDatabase) -> None:
+        super().__init__(max_batch=MAX_BATCH, task_name="inbound-claims")
         self.db = db
-        self._pending: list[tuple[tuple[str, str], str, asyncio.Future[bool]]] = []
-        self._flusher: asyncio.Task[None] | None = None
 
     async def claim(self, platform: str, key: str, *, seen_at: str) -> bool:
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append(((platform, key), seen_at, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush(), name="inbound-claims")
-        return await future
+        return bool(await self._submit(_Claim((platform, key), seen_at, future)))
 
-    async def drain(self) -> None:
-        if self._flusher:
-            await asyncio.gather(self._flusher, return_exceptions=True)
+    async def _run(self, batch: Sequence[_Claim]) -> None:
+        # A claimant cancelled before its key was written (its request dropped) leaves the key
+        # free, so that Slack's retry of that request is still acted on.
+        batch = [claim for claim in batch if not claim.future.done()]
+        if not batch:
+            return
+        try:
+            won = await self._write(batch)
+        except Exception as exc:  # every claimant hears of it (the door then acts, and logs why)
+            log.warning("inbound key batch of %d failed: %s", len(batch), exc)
+            for claim in batch:
+                if not claim.future.done():
+                    claim.future.set_exception(exc)
+            return
+        for claim in batch:
+            # A key claimed twice in one batch: the first claimant took it out of `won`.
+            first = claim.ident in won
+            won.discard(claim.ident)
+            if not claim.future.done():
+                claim.future.set_result(first)
 
-    async def _flush(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            # A claimant cancelled before its key was written (its request dropped) leaves the key
-            # free, so that Slack's retry of that request is still acted on.
-            batch = [item for item in batch if not item[2].done()]
-            if not batch:
-                continue
-            try:
-                won = await self._write(batch)
-            except Exception as exc:  # every claimant hears of it (the door then acts, and logs why)
-                log.warning("inbound key batch of %d failed: %s", len(batch), exc)
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for ident, _, future in batch:
-                # A key claimed twice in one batch: the first claimant took it out of `won`.
-                first = ident in won
-                won.discard(ident)
-                if not future.done():
-                    future.set_result(first)
-
-    async def _write(self, batch: list[tuple[tuple[str, str], str, Any]]) -> set[tuple[str, str]]:
+    async def _write(self, batch: Sequence[_Claim]) -> set[tuple[str, str]]:
         """The batch's distinct keys in one INSERT; the ones this INSERT added."""
         distinct: dict[tuple[str, str], str] = {}
-        for ident, seen_at, _ in batch:
-            distinct.setdefault(ident, seen_at)
+        for claim in batch:
+            distinct.setdefault(claim.ident, claim.seen_at)
         params = [v for (platform, key), seen_at in distinct.items() for v in (platform, key, seen_at)]
         async with self.db.transaction() as conn:
             rows = await conn.execute_fetchall(_INSERT.format(rows=rows_of(len(distinct), 3)), params)

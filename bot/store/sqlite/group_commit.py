@@ -1,0 +1,51 @@
+"""GroupCommit: writes that arrive while one transaction runs wait for the next, which takes them all."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, Generic, Protocol, TypeVar
+
+
+class Queued(Protocol):
+    """A queued write: its caller awaits `future`, which the batch that writes it resolves."""
+
+    future: asyncio.Future[Any]
+
+
+Q = TypeVar("Q", bound=Queued)
+
+
+class GroupCommit(Generic[Q]):
+    """One flusher task at a time takes up to `max_batch` queued writes per transaction (`_run`).
+
+    Each caller still waits for its own batch's COMMIT, so an acknowledged write is a durable
+    one; callers that arrive meanwhile share the next transaction instead of queueing one each
+    behind the writer.
+    """
+
+    def __init__(self, *, max_batch: int, task_name: str) -> None:
+        self.max_batch = max_batch
+        self.task_name = task_name
+        self._pending: list[Q] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def _submit(self, item: Q) -> Any:
+        self._pending.append(item)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name=self.task_name)
+        return await item.future
+
+    async def drain(self) -> None:
+        """Wait for every queued write (the store's close)."""
+        if self._flusher:
+            await asyncio.gather(self._flusher, return_exceptions=True)
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
+            await self._run(batch)
+
+    async def _run(self, batch: Sequence[Q]) -> None:
+        """Write `batch` and resolve each item's future (never raise: a failure is the callers')."""
+        raise NotImplementedError
