@@ -165,6 +165,74 @@ async def test_a_cancelled_inbound_claim_leaves_its_key_free_and_the_others_answ
     assert await store.claim_inbound("slack", "trigger:c2", now=T0) is False
 
 
+async def test_a_burst_of_new_deliveries_shares_transactions(stores, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A burst of `/drill next` records one delivery each: they must not queue one transaction each."""
+    store = stores.core
+    alice = await store.ensure_member(ALICE, now=T0)
+    opened = 0
+    transaction = store.db.transaction
+
+    def counted():  # type: ignore[no-untyped-def]
+        nonlocal opened
+        opened += 1
+        return transaction()
+
+    monkeypatch.setattr(store.db, "transaction", counted)
+    made = [Delivery(id=new_id(), drill_id=f"d{i}", kind="on_demand", member_id=alice.id, platform="slack", space="T1",
+                     option_order=(i % 4, 0, 1, 2), created_at=T0, closes_at=T0 + timedelta(hours=i)) for i in range(200)]
+    await asyncio.gather(*(store.create_delivery(d) for d in made))
+    assert opened <= 3, opened  # 200 deliveries: without group commit this was 200
+    store._deliveries.clear()  # read them back from the database, not from the cache
+    for d in (made[0], made[77], made[199]):
+        assert await store.get_delivery(d.id) == d
+
+
+async def test_a_burst_of_first_sights_shares_transactions_and_applies_in_order(stores, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """After a start every member's first command writes their row: a burst must not queue one transaction each."""
+    store = stores.core
+    opened = 0
+    transaction = store.db.transaction
+
+    def counted():  # type: ignore[no-untyped-def]
+        nonlocal opened
+        opened += 1
+        return transaction()
+
+    monkeypatch.setattr(store.db, "transaction", counted)
+    refs = [MemberRef(platform="slack", space="T1", user_id=f"U{i}", display_name=f"m{i}") for i in range(200)]
+    rows = await asyncio.gather(*(store.ensure_member(r, now=T0) for r in refs))
+    assert opened <= 3, opened  # 200 first sights: without group commit this was 200
+    assert [r.id for r in rows] == [r.key for r in refs] and rows[42].display_name == "m42"
+    # Two sights of one member in one batch: as if one after the other (a name kept when left
+    # empty, a zone kept when left out), and both callers see the row as it ends.
+    sights = [MemberRef(platform="slack", space="T1", user_id="U7", display_name="seven", tz="Europe/Paris"),
+              MemberRef(platform="slack", space="T1", user_id="U7", display_name="", tz="Europe/Paris"),
+              MemberRef(platform="slack", space="T1", user_id="NEW", display_name="", tz="Asia/Tokyo"),
+              MemberRef(platform="slack", space="T1", user_id="NEW", display_name="newcomer")]
+    got = await asyncio.gather(*(store.ensure_member(r, now=T0 + timedelta(days=1)) for r in sights))
+    assert [(g.display_name, g.tz) for g in got] == [("seven", "Europe/Paris")] * 2 + [("newcomer", "Asia/Tokyo")] * 2
+    assert got[2].created_at == T0 + timedelta(days=1) and got[0].created_at == T0
+    stored = await store.get_member("slack:T1:U7")
+    assert (stored.display_name, stored.tz) == ("seven", "Europe/Paris")
+
+
+async def test_a_delivery_the_database_refuses_fails_alone(stores) -> None:  # type: ignore[no-untyped-def]
+    """One row of a batch breaks the foreign key (its member is gone): its caller hears of it, the rest are written."""
+    store = stores.core
+    alice = await store.ensure_member(ALICE, now=T0)
+    good = [Delivery(id=new_id(), drill_id="d1", kind="on_demand", member_id=alice.id, platform="slack", space="T1",
+                     option_order=(0, 1, 2, 3), created_at=T0) for _ in range(3)]
+    orphan = Delivery(id=new_id(), drill_id="d1", kind="on_demand", member_id="slack:T1:GONE", platform="slack",
+                      space="T1", option_order=(0, 1, 2, 3), created_at=T0)
+    results = await asyncio.gather(*(store.create_delivery(d) for d in [good[0], orphan, *good[1:]]),
+                                   return_exceptions=True)
+    assert results[0] is None and results[2:] == [None, None]
+    assert isinstance(results[1], Exception)
+    store._deliveries.clear()
+    assert await store.get_delivery(orphan.id) is None
+    assert [await store.get_delivery(d.id) for d in good] == good
+
+
 async def test_a_newer_schema_is_refused_and_left_untouched(backend, stores) -> None:  # type: ignore[no-untyped-def]
     async with stores.core.db.transaction() as conn:
         await conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",

@@ -25,7 +25,9 @@ from bot.store import (
 )
 from bot.store.sqlite.database import SqliteDatabase
 from bot.store.sqlite.answers import AnswerWriter
+from bot.store.sqlite.deliveries import DeliveryWriter
 from bot.store.sqlite.families import FamilyCards
+from bot.store.sqlite.members import MemberUpserts
 from bot.store.sqlite.inbound import InboundClaims
 from bot.store.sqlite.rows import card_from, delivery_from, member_from
 from bot.store.sqlite.snapshots import SnapshotCache
@@ -46,6 +48,8 @@ class SqliteStore(FamilyCards):
         self._snapshots = SnapshotCache()
         self._answers = AnswerWriter(db, self._snapshots)
         self._inbound = InboundClaims(db)
+        self._new_deliveries = DeliveryWriter(db)
+        self._seen_members = MemberUpserts(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStore:
@@ -54,6 +58,8 @@ class SqliteStore(FamilyCards):
     async def close(self) -> None:
         await self._answers.drain()
         await self._inbound.drain()
+        await self._new_deliveries.drain()
+        await self._seen_members.drain()
         await self.db.close()
 
     async def backup(self, path: Path) -> None:
@@ -70,18 +76,7 @@ class SqliteStore(FamilyCards):
         cached = self._members.get(key)
         if cached is not None and cached.display_name == (ref.display_name or cached.display_name) and cached.tz == (ref.tz or cached.tz):
             return cached
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                """INSERT INTO members (id, platform, space, user_id, display_name, tz, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (id) DO UPDATE SET
-                     display_name = CASE WHEN excluded.display_name = '' THEN members.display_name
-                                         ELSE excluded.display_name END,
-                     tz = COALESCE(excluded.tz, members.tz)
-                   RETURNING *""",
-                (key, ref.platform, ref.space, ref.user_id, ref.display_name, ref.tz, iso(now)),
-            )
-            row = member_from(await cur.fetchone())
+        row = await self._seen_members.upsert(ref, created_at=iso(now))
         if len(self._members) > 50_000:
             self._members.clear()
         self._members[key] = row
@@ -132,15 +127,7 @@ class SqliteStore(FamilyCards):
 
     # -- deliveries ------------------------------------------------------------------------
     async def create_delivery(self, delivery: Delivery) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                """INSERT INTO deliveries (id, drill_id, kind, member_id, platform, space, channel, option_order,
-                                           created_at, closes_at, message_ref)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (delivery.id, delivery.drill_id, delivery.kind, delivery.member_id, delivery.platform,
-                 delivery.space, delivery.channel, json.dumps(list(delivery.option_order)), iso(delivery.created_at),
-                 iso(delivery.closes_at) if delivery.closes_at else None, delivery.message_ref),
-            )
+        await self._new_deliveries.create(delivery)
         self._deliveries[delivery.id] = delivery
 
     async def get_delivery(self, delivery_id: str) -> Delivery | None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any, Generic, Protocol, TypeVar
+
+from bot.store import StoreBusy
+
+log = logging.getLogger(__name__)
 
 
 class Queued(Protocol):
@@ -47,5 +52,47 @@ class GroupCommit(Generic[Q]):
             await self._run(batch)
 
     async def _run(self, batch: Sequence[Q]) -> None:
-        """Write `batch` and resolve each item's future (never raise: a failure is the callers')."""
+        """Write `batch` and resolve each item's future; never raises (a failure is its callers').
+
+        By default `_write` gives one result per item. A batch refused for one row's sake (a
+        foreign key, say) is written again a row at a time, so that only that caller hears of
+        it; a busy file fails them all at once (a row at a time would only wait again).
+        """
+        batch = [item for item in batch if not item.future.done()]  # a cancelled caller wants nothing written
+        if not batch:
+            return
+        try:
+            results = await self._write(batch)
+        except StoreBusy as exc:
+            _fail(batch, exc)
+            return
+        except Exception as exc:
+            if len(batch) == 1:
+                _fail(batch, exc)
+                return
+            log.info("a %s batch of %d was refused (%s); writing it a row at a time", self.task_name, len(batch), exc)
+            for item in batch:
+                try:
+                    [result] = await self._write([item])
+                except Exception as one:
+                    _fail([item], one)
+                else:
+                    _resolve(item, result)
+            return
+        for item, result in zip(batch, results):
+            _resolve(item, result)
+
+    async def _write(self, batch: Sequence[Q]) -> list[Any]:
+        """One transaction for `batch`: each item's result, in order."""
         raise NotImplementedError
+
+
+def _resolve(item: Queued, result: Any) -> None:
+    if not item.future.done():
+        item.future.set_result(result)
+
+
+def _fail(batch: Sequence[Queued], exc: Exception) -> None:
+    for item in batch:
+        if not item.future.done():
+            item.future.set_exception(exc)

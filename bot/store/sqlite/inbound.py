@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Sequence
 
 from bot.store.sqlite.database import SqliteDatabase
 from bot.store.sqlite.group_commit import GroupCommit
 from bot.store.sqlite.rows import rows_of
-
-log = logging.getLogger(__name__)
 
 # Three bound variables a claim: 500 stay far below SQLite's 32,766 and PostgreSQL's 32,767.
 MAX_BATCH = 500
@@ -48,33 +45,18 @@ class InboundClaims(GroupCommit[_Claim]):
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         return bool(await self._submit(_Claim((platform, key), seen_at, future)))
 
-    async def _run(self, batch: Sequence[_Claim]) -> None:
-        # A claimant cancelled before its key was written (its request dropped) leaves the key
-        # free, so that Slack's retry of that request is still acted on.
-        batch = [claim for claim in batch if not claim.future.done()]
-        if not batch:
-            return
-        try:
-            won = await self._write(batch)
-        except Exception as exc:  # every claimant hears of it (the door then acts, and logs why)
-            log.warning("inbound key batch of %d failed: %s", len(batch), exc)
-            for claim in batch:
-                if not claim.future.done():
-                    claim.future.set_exception(exc)
-            return
-        for claim in batch:
-            # A key claimed twice in one batch: the first claimant took it out of `won`.
-            first = claim.ident in won
-            won.discard(claim.ident)
-            if not claim.future.done():
-                claim.future.set_result(first)
-
-    async def _write(self, batch: Sequence[_Claim]) -> set[tuple[str, str]]:
-        """The batch's distinct keys in one INSERT; the ones this INSERT added."""
+    async def _write(self, batch: Sequence[_Claim]) -> list[bool]:
+        """The batch's distinct keys in one INSERT; for each claim, whether it took its key (of two
+        claims of one key in a batch, the first)."""
         distinct: dict[tuple[str, str], str] = {}
         for claim in batch:
             distinct.setdefault(claim.ident, claim.seen_at)
         params = [v for (platform, key), seen_at in distinct.items() for v in (platform, key, seen_at)]
         async with self.db.transaction() as conn:
             rows = await conn.execute_fetchall(_INSERT.format(rows=rows_of(len(distinct), 3)), params)
-        return {(row[0], row[1]) for row in rows}
+        won = {(row[0], row[1]) for row in rows}
+        firsts = []
+        for claim in batch:
+            firsts.append(claim.ident in won)
+            won.discard(claim.ident)
+        return firsts
