@@ -77,9 +77,9 @@ class CommandRouter:
     async def home(self, member: MemberRef) -> Reply:
         return await self._guarded(self.engine.stats(member), what="home", platform=member.platform)
 
-    async def first_time(self, platform: str, key: str) -> bool:
+    async def first_time(self, platform: str, key: str, *, within: float | None = None) -> bool:
         try:
-            return await self.engine.store.claim_inbound(platform, key, now=self.engine.clock.now())
+            return await self.engine.store.claim_inbound(platform, key, now=self.engine.clock.now(), within=within)
         except StoreError as exc:
             log.warning("inbound key not checked across processes (%s); acting on it", exc)
             return True

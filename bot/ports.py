@@ -108,10 +108,11 @@ class Bot(Protocol):
     async def home(self, member: MemberRef) -> Reply:
         """The member's altitude, streak and reviews (a StatsView), for a home tab."""
 
-    async def first_time(self, platform: str, key: str) -> bool:
+    async def first_time(self, platform: str, key: str, *, within: float | None = None) -> bool:
         """Whether no process on this database has acted on this platform delivery key before
-        (a retry, a replay, a double click). A store that cannot answer says True: what follows
-        is idempotent by its own keys, so acting twice is safer than dropping a request."""
+        (a retry, a replay, a double click). A store that cannot answer, or not `within` seconds
+        (a platform's ack deadline), says True: what follows is idempotent by its own keys, so
+        acting twice is safer than dropping a request."""
 
     async def space_of(self, member: MemberRef, delivery_id: str) -> str:
         """The space (team, server) a delivery belongs to, for an answer from a DM that cannot say.

@@ -457,3 +457,18 @@ async def test_a_cold_snapshot_load_sends_its_reads_in_one_go_on_sqlite(store: S
                                               dialect=PostgresDialect())
     assert (queued.most, one_by_one.most) == (3, 1)
     assert snaps[member.id].answered == alone[member.id].answered == 1 and len(snaps[member.id].cards) == 1
+
+
+async def test_a_claim_past_its_budget_is_busy_and_its_key_still_written(store: SqliteStore, db_path: Path) -> None:
+    """Slack's ack cannot wait out a locked file's 5 s: the claim gives up at `within`, and the key
+    goes in once the lock is gone, so a retry of that request is still refused."""
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        with pytest.raises(StoreBusy, match="within 0.2 s"):
+            await store.claim_inbound("slack", "trigger:LOCKED", now=T0, within=0.2)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    await store._inbound.drain()
+    assert await store.claim_inbound("slack", "trigger:LOCKED", now=T0, within=5) is False

@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# How long a request's ack may wait for the shared claim of its key. Slack wants the ack within
+# 3 s (api.slack.com/interactivity/handling#acknowledgment_response), and a database file another
+# process holds locked answers only after its 5 s busy timeout: past this budget the request is
+# acted on unclaimed, as when the store cannot answer (an answer still counts once, by its key).
+CLAIM_BUDGET_S = 1.0
+
 class RecentKeys:
     """Keys seen in the last `ttl` seconds; Slack re-delivers an event up to 3 times in ~5 min."""
 
@@ -108,7 +114,7 @@ class SlackListeners:
         key = delivery_key(req.body) if isinstance(req.body, dict) else None
         # Memory first (free); then the database, which every worker shares: a retry that lands
         # on another worker, or a signed request replayed after a restart, is acted on once.
-        if key is not None and (not self.recent.first_time(key) or not await self.bot.first_time("slack", key)):
+        if key is not None and (not self.recent.first_time(key) or not await self.bot.first_time("slack", key, within=CLAIM_BUDGET_S)):
             retry = (req.headers.get("x-slack-retry-num") or ["-"])[0]
             log.info("skipped a repeated Slack delivery (%s, retry %s)", key.partition(":")[0], retry)
             return BoltResponse(status=200, body="")

@@ -158,9 +158,9 @@ class SqliteStore(FamilyCards):
         return changed
 
     # -- inbound keys ------------------------------------------------------------------------
-    async def claim_inbound(self, platform: str, key: str, *, now: datetime) -> bool:
+    async def claim_inbound(self, platform: str, key: str, *, now: datetime, within: float | None = None) -> bool:
         """True for the first claim of (platform, key) by any process; False for every repeat."""
-        return await self._inbound.claim(platform, key, seen_at=iso(now))
+        return await self._inbound.claim(platform, key, seen_at=iso(now), within=within)
 
     async def prune_inbound(self, *, before: datetime) -> int:
         async with self.db.transaction() as conn:

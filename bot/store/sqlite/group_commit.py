@@ -35,10 +35,14 @@ class GroupCommit(Generic[Q]):
         self._pending: list[Q] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def _submit(self, item: Q) -> Any:
+    def _enqueue(self, item: Q) -> None:
+        """Queue `item` for the next batch; its future answers."""
         self._pending.append(item)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name=self.task_name)
+
+    async def _submit(self, item: Q) -> Any:
+        self._enqueue(item)
         return await item.future
 
     async def drain(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from bot.store import StoreBusy
 from bot.store.sqlite.database import SqliteDatabase
 from bot.store.sqlite.group_commit import GroupCommit
 from bot.store.sqlite.rows import rows_of
@@ -41,9 +42,18 @@ class InboundClaims(GroupCommit[_Claim]):
         super().__init__(max_batch=MAX_BATCH, task_name="inbound-claims")
         self.db = db
 
-    async def claim(self, platform: str, key: str, *, seen_at: str) -> bool:
+    async def claim(self, platform: str, key: str, *, seen_at: str, within: float | None = None) -> bool:
+        """Whether this claim took the key; StoreBusy after `within` seconds without an answer."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        return bool(await self._submit(_Claim((platform, key), seen_at, future)))
+        self._enqueue(_Claim((platform, key), seen_at, future))
+        if within is None:
+            return await future
+        try:
+            # Shielded: the claim stays queued and its key is written even after the caller gave up.
+            async with asyncio.timeout(within):
+                return await asyncio.shield(future)
+        except TimeoutError:
+            raise StoreBusy(f"the database did not claim the {platform} key within {within:.1f} s") from None
 
     async def _write(self, batch: Sequence[_Claim]) -> list[bool]:
         """The batch's distinct keys in one INSERT; for each claim, whether it took its key (of two
