@@ -459,6 +459,7 @@ async def test_a_cold_snapshot_load_sends_its_reads_in_one_go_on_sqlite(store: S
     assert snaps[member.id].answered == alone[member.id].answered == 1 and len(snaps[member.id].cards) == 1
 
 
+@pytest.mark.sqlite_only("a locked file: another connection holds SQLite's write lock")
 async def test_a_claim_past_its_budget_is_busy_and_its_key_still_written(store: SqliteStore, db_path: Path) -> None:
     """Slack's ack cannot wait out a locked file's 5 s: the claim gives up at `within`, and the key
     goes in once the lock is gone, so a retry of that request is still refused."""

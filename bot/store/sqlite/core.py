@@ -84,9 +84,8 @@ class SqliteStore(FamilyCards):
 
     async def get_member(self, member_id: str) -> MemberRow | None:
         async with self.db.reading() as conn:
-            cur = await conn.execute("SELECT * FROM members WHERE id = ?", (member_id,))
-            row = await cur.fetchone()
-        return member_from(row) if row else None
+            rows = await conn.execute_fetchall("SELECT * FROM members WHERE id = ?", (member_id,))
+        return member_from(rows[0]) if rows else None
 
     async def set_paused(self, member_id: str, until: datetime | None) -> None:
         async with self.db.transaction() as conn:
@@ -138,11 +137,10 @@ class SqliteStore(FamilyCards):
         if cached is not None:
             return cached
         async with self.db.reading() as conn:
-            cur = await conn.execute("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
-            row = await cur.fetchone()
-        if row is None:
+            rows = await conn.execute_fetchall("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
+        if not rows:
             return None
-        delivery = delivery_from(row)
+        delivery = delivery_from(rows[0])
         if len(self._deliveries) > 10_000:
             self._deliveries.clear()
         self._deliveries[delivery_id] = delivery
@@ -173,9 +171,8 @@ class SqliteStore(FamilyCards):
         return await self._answers.record(record, review, derive)
 
     async def cards_for(self, member_id: str) -> list[CardState]:
-        async with self.db.reading() as conn:
-            cur = await conn.execute("SELECT * FROM review_cards WHERE member_id = ?", (member_id,))
-            rows = await cur.fetchall()
+        async with self.db.reading() as conn:  # one round trip to the reader's thread, not two (execute, fetch)
+            rows = await conn.execute_fetchall("SELECT * FROM review_cards WHERE member_id = ?", (member_id,))
         return [card_from(r) for r in rows]
 
     async def member_snapshot(self, member_id: str, *, since: datetime) -> MemberSnapshot:
