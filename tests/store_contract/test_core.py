@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -26,6 +27,20 @@ async def delivery(store, member_id: str | None = None, *, drill_id: str = "d1")
 def answer(d: Delivery, member_id: str, option: int, correct: bool, *, at=T0) -> AnswerRecord:  # type: ignore[no-untyped-def]
     return AnswerRecord(delivery_id=d.id, member_id=member_id, drill_id=d.drill_id, option_index=option,
                         correct=correct, answered_at=at)
+
+
+def transactions_opened(store, monkeypatch) -> Callable[[], int]:  # type: ignore[no-untyped-def]
+    """A count of the store's transactions from here on (the real ones, counted on the way in)."""
+    opened = 0
+    transaction = store.db.transaction
+
+    def counted():  # type: ignore[no-untyped-def]
+        nonlocal opened
+        opened += 1
+        return transaction()
+
+    monkeypatch.setattr(store.db, "transaction", counted)
+    return lambda: opened
 
 
 async def test_members_are_upserted_paused_and_opted_out(stores) -> None:  # type: ignore[no-untyped-def]
@@ -134,19 +149,11 @@ async def test_inbound_keys_are_claimed_once_across_processes_and_pruned(backend
 async def test_a_burst_of_inbound_claims_shares_transactions_and_each_key_wins_once(stores, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Slack claims every click's key before its ack: a burst must not queue one transaction per click."""
     store = stores.core
-    opened = 0
-    transaction = store.db.transaction
-
-    def counted():  # type: ignore[no-untyped-def]
-        nonlocal opened
-        opened += 1
-        return transaction()
-
-    monkeypatch.setattr(store.db, "transaction", counted)
+    opened = transactions_opened(store, monkeypatch)
     keys = [f"trigger:{i}" for i in range(200)]
     first = await asyncio.gather(*(store.claim_inbound("slack", k, now=T0) for k in keys))
     assert first == [True] * 200
-    assert opened <= 3, opened  # 200 claims, one click each: without group commit this was 200
+    assert opened() <= 3, opened()  # 200 claims, one click each: without group commit this was 200
     # A key claimed twice in one batch, and keys already taken: exactly the first new claim wins.
     again = await asyncio.gather(*(store.claim_inbound("slack", k, now=T0) for k in ["trigger:new", "trigger:new", *keys[:3]]))
     assert again == [True, False, False, False, False]
@@ -169,19 +176,11 @@ async def test_a_burst_of_new_deliveries_shares_transactions(stores, monkeypatch
     """A burst of `/drill next` records one delivery each: they must not queue one transaction each."""
     store = stores.core
     alice = await store.ensure_member(ALICE, now=T0)
-    opened = 0
-    transaction = store.db.transaction
-
-    def counted():  # type: ignore[no-untyped-def]
-        nonlocal opened
-        opened += 1
-        return transaction()
-
-    monkeypatch.setattr(store.db, "transaction", counted)
+    opened = transactions_opened(store, monkeypatch)
     made = [Delivery(id=new_id(), drill_id=f"d{i}", kind="on_demand", member_id=alice.id, platform="slack", space="T1",
                      option_order=(i % 4, 0, 1, 2), created_at=T0, closes_at=T0 + timedelta(hours=i)) for i in range(200)]
     await asyncio.gather(*(store.create_delivery(d) for d in made))
-    assert opened <= 3, opened  # 200 deliveries: without group commit this was 200
+    assert opened() <= 3, opened()  # 200 deliveries: without group commit this was 200
     store._deliveries.clear()  # read them back from the database, not from the cache
     for d in (made[0], made[77], made[199]):
         assert await store.get_delivery(d.id) == d
@@ -190,18 +189,10 @@ async def test_a_burst_of_new_deliveries_shares_transactions(stores, monkeypatch
 async def test_a_burst_of_first_sights_shares_transactions_and_applies_in_order(stores, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """After a start every member's first command writes their row: a burst must not queue one transaction each."""
     store = stores.core
-    opened = 0
-    transaction = store.db.transaction
-
-    def counted():  # type: ignore[no-untyped-def]
-        nonlocal opened
-        opened += 1
-        return transaction()
-
-    monkeypatch.setattr(store.db, "transaction", counted)
+    opened = transactions_opened(store, monkeypatch)
     refs = [MemberRef(platform="slack", space="T1", user_id=f"U{i}", display_name=f"m{i}") for i in range(200)]
     rows = await asyncio.gather(*(store.ensure_member(r, now=T0) for r in refs))
-    assert opened <= 3, opened  # 200 first sights: without group commit this was 200
+    assert opened() <= 3, opened()  # 200 first sights: without group commit this was 200
     assert [r.id for r in rows] == [r.key for r in refs] and rows[42].display_name == "m42"
     # Two sights of one member in one batch: as if one after the other (a name kept when left
     # empty, a zone kept when left out), and both callers see the row as it ends.
