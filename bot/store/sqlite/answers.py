@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from bot.clock import parse_iso
 from bot.store import AnswerRecord, CardState, MemberSnapshot, RecordResult, ReviewFn, new_id
 from bot.store.sqlite.database import SqliteDatabase
-from bot.store.sqlite.group_commit import GroupCommit
+from bot.store.sqlite.group_commit import GroupCommit, fail_all, resolve
 from bot.store.sqlite.rows import answer_params, card_params, marks, rows_of, upsert_cards
 from bot.store.sqlite.snapshots import SnapshotCache, with_answer
 from bot.streaks import STREAK_HORIZON
@@ -64,7 +64,7 @@ class AnswerWriter(GroupCommit[_Pending]):
     """
 
     def __init__(self, db: SqliteDatabase, snapshots: SnapshotCache) -> None:
-        super().__init__(max_batch=MAX_BATCH, task_name="answer-batches")
+        super().__init__(task_name="answer-batches", max_batch=MAX_BATCH)
         self.db = db
         self.snapshots = snapshots
         # Answer ids: a random per-process prefix and a counter. Unique across processes like a
@@ -81,17 +81,13 @@ class AnswerWriter(GroupCommit[_Pending]):
             results = await self._write(batch)
         except Exception as exc:  # every waiter learns of the failure; nothing half-written
             log.warning("answer batch of %d failed: %s", len(batch), exc)
-            for item in batch:
-                if not item.future.done():
-                    item.future.set_exception(exc)
+            fail_all(batch, exc)
             return
         for item, result in zip(batch, results):
-            if item.future.done():
-                continue
             if isinstance(result, _Failed):
-                item.future.set_exception(result.error)
+                fail_all([item], result.error)
             else:
-                item.future.set_result(result)
+                resolve(item, result)
 
     async def _write(self, batch: Sequence[_Pending]) -> list[Any]:
         members = sorted({p.record.member_id for p in batch})

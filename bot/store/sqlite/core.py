@@ -27,8 +27,8 @@ from bot.store.sqlite.database import SqliteDatabase
 from bot.store.sqlite.answers import AnswerWriter
 from bot.store.sqlite.deliveries import DeliveryWriter
 from bot.store.sqlite.families import FamilyCards
-from bot.store.sqlite.members import MemberUpserts
 from bot.store.sqlite.inbound import InboundClaims
+from bot.store.sqlite.members import MemberUpserts
 from bot.store.sqlite.rows import card_from, delivery_from, member_from
 from bot.store.sqlite.snapshots import SnapshotCache
 from bot.store.sqlite.tuning import SWITCH_INTERVAL_S, tune_interpreter

@@ -13,9 +13,6 @@ from bot.store.sqlite.database import SqliteDatabase
 from bot.store.sqlite.group_commit import GroupCommit
 from bot.store.sqlite.rows import rows_of
 
-# Eleven bound variables a delivery: 500 stay far below SQLite's 32,766 and PostgreSQL's 32,767.
-MAX_BATCH = 500
-
 _INSERT = """
 INSERT INTO deliveries (id, drill_id, kind, member_id, platform, space, channel, option_order,
                         created_at, closes_at, message_ref)
@@ -45,7 +42,7 @@ class DeliveryWriter(GroupCommit[_New]):
     """
 
     def __init__(self, db: SqliteDatabase) -> None:
-        super().__init__(max_batch=MAX_BATCH, task_name="delivery-batches")
+        super().__init__(task_name="delivery-batches")
         self.db = db
 
     async def create(self, delivery: Delivery) -> None:
@@ -57,4 +54,3 @@ class DeliveryWriter(GroupCommit[_New]):
             await conn.execute(_INSERT.format(rows=rows_of(len(batch), 11)),
                                [v for item in batch for v in _params(item.delivery)])
         return [None] * len(batch)
-

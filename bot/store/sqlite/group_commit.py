@@ -11,6 +11,10 @@ from bot.store import StoreBusy
 
 log = logging.getLogger(__name__)
 
+# Rows per batch for the single-statement writers: at most 11 bound variables a row (a delivery),
+# so 500 rows stay far below SQLite's 32,766 variables a statement and PostgreSQL's 32,767.
+MAX_ROWS = 500
+
 
 class Queued(Protocol):
     """A queued write: its caller awaits `future`, which the batch that writes it resolves."""
@@ -29,7 +33,7 @@ class GroupCommit(Generic[Q]):
     behind the writer.
     """
 
-    def __init__(self, *, max_batch: int, task_name: str) -> None:
+    def __init__(self, *, task_name: str, max_batch: int = MAX_ROWS) -> None:
         self.max_batch = max_batch
         self.task_name = task_name
         self._pending: list[Q] = []
@@ -68,35 +72,37 @@ class GroupCommit(Generic[Q]):
         try:
             results = await self._write(batch)
         except StoreBusy as exc:
-            _fail(batch, exc)
+            fail_all(batch, exc)
             return
         except Exception as exc:
             if len(batch) == 1:
-                _fail(batch, exc)
+                fail_all(batch, exc)
                 return
             log.info("a %s batch of %d was refused (%s); writing it a row at a time", self.task_name, len(batch), exc)
             for item in batch:
                 try:
                     [result] = await self._write([item])
                 except Exception as one:
-                    _fail([item], one)
+                    fail_all([item], one)
                 else:
-                    _resolve(item, result)
+                    resolve(item, result)
             return
         for item, result in zip(batch, results):
-            _resolve(item, result)
+            resolve(item, result)
 
     async def _write(self, batch: Sequence[Q]) -> list[Any]:
         """One transaction for `batch`: each item's result, in order."""
         raise NotImplementedError
 
 
-def _resolve(item: Queued, result: Any) -> None:
+def resolve(item: Queued, result: Any) -> None:
+    """`item`'s caller gets `result`, unless it stopped waiting."""
     if not item.future.done():
         item.future.set_result(result)
 
 
-def _fail(batch: Sequence[Queued], exc: Exception) -> None:
+def fail_all(batch: Sequence[Queued], exc: Exception) -> None:
+    """Every caller still waiting in `batch` gets `exc`."""
     for item in batch:
         if not item.future.done():
             item.future.set_exception(exc)

@@ -10,9 +10,6 @@ from bot.store.sqlite.database import SqliteDatabase
 from bot.store.sqlite.group_commit import GroupCommit
 from bot.store.sqlite.rows import rows_of
 
-# Three bound variables a claim: 500 stay far below SQLite's 32,766 and PostgreSQL's 32,767.
-MAX_BATCH = 500
-
 _INSERT = """
 INSERT INTO inbound_keys (platform, key, seen_at) VALUES {rows}
 ON CONFLICT (platform, key) DO NOTHING
@@ -39,7 +36,7 @@ class InboundClaims(GroupCommit[_Claim]):
     """
 
     def __init__(self, db: SqliteDatabase) -> None:
-        super().__init__(max_batch=MAX_BATCH, task_name="inbound-claims")
+        super().__init__(task_name="inbound-claims")
         self.db = db
 
     async def claim(self, platform: str, key: str, *, seen_at: str, within: float | None = None) -> bool:

@@ -11,9 +11,6 @@ from bot.store.sqlite.database import SqliteDatabase
 from bot.store.sqlite.group_commit import GroupCommit
 from bot.store.sqlite.rows import member_from, rows_of
 
-# Seven bound variables a member: 500 stay far below SQLite's 32,766 and PostgreSQL's 32,767.
-MAX_BATCH = 500
-
 _UPSERT = """
 INSERT INTO members (id, platform, space, user_id, display_name, tz, created_at)
 VALUES {rows}
@@ -41,7 +38,7 @@ class MemberUpserts(GroupCommit[_Seen]):
     """
 
     def __init__(self, db: SqliteDatabase) -> None:
-        super().__init__(max_batch=MAX_BATCH, task_name="member-upserts")
+        super().__init__(task_name="member-upserts")
         self.db = db
 
     async def upsert(self, ref: MemberRef, *, created_at: str) -> MemberRow:
