@@ -34,6 +34,10 @@ class Burst:
     latencies: tuple[float, ...]
     cpu: float = 0.0  # the server process's CPU seconds (all threads) during the burst
     main_cpu: float = 0.0  # of which its main thread (the event loop)
+    # Median bytes of a click as it reaches the server, and of its reply's body: the floor's fixed
+    # texts stand in for the bot's, so the two must stay about the same size (see the floors).
+    click_bytes: int = 0
+    reply_bytes: int = 0
 
     @property
     def rate(self) -> float:
@@ -149,6 +153,10 @@ def alternate(rounds: int, run: Callable[[str], Awaitable[Burst]], *, label: str
               f"p99 {med([pct(r.latencies, .99) for r in runs]) * 1000:6.1f} ms  "
               f"cpu {med([r.cpu / r.replies for r in runs]) * 1000:.2f} ms/click "
               f"(loop {med([r.main_cpu / r.replies for r in runs]) * 1000:.2f})")
+    # A floor whose texts drifted from the bot's measures JSON and compression, not the bot's work.
+    print("sizes (median): " + "  |  ".join(
+        f"{name} click {med([p[k].click_bytes for p in pairs]):,.0f} B, reply {med([p[k].reply_bytes for p in pairs]):,.0f} B"
+        for name, k in (("bot", 0), ("floor", 1))))
     spread = f"ratios {min(ratios):.2f}–{max(ratios):.2f}" if len(ratios) > 1 else ""
     print(f"median ratio bot/floor ({label}): {med(ratios):.2f}  {spread}")
 
@@ -204,15 +212,19 @@ def main(platform: str, burst: Callable[..., Awaitable[Burst]], doc: str | None)
 
 
 async def collect(server: Server, waiting: Sequence[Awaitable[tuple[float, Any]]], sent: Sequence[float],
-                  start: float, cpu: tuple[float, float]) -> tuple[Burst, list[Any]]:
-    """A burst's replies as they arrived (time, call), the profiler stopped, and the burst's figures."""
+                  start: float, cpu: tuple[float, float], *, clicks: Sequence[int] = (),
+                  reply_size: Callable[[Any], int] = lambda call: 0) -> tuple[Burst, list[Any]]:
+    """A burst's replies as they arrived (time, call), the profiler stopped, and the burst's figures
+    (`clicks`: each click's size in bytes; `reply_size`: a reply call's body size)."""
     done = [await asyncio.wait_for(f, 120) for f in waiting]
     server.signal(signal.SIGUSR2)
     await asyncio.sleep(0.5 if server.profile else 0)  # the stats are written before the process stops
     end = max(t for t, _ in done)
     total, main = server.cpu()
     result = Burst(replies=len(done), elapsed=end - start, latencies=tuple(t - s for (t, _), s in zip(done, sent)),
-                   cpu=total - cpu[0], main_cpu=main - cpu[1])
+                   cpu=total - cpu[0], main_cpu=main - cpu[1],
+                   click_bytes=int(statistics.median(clicks)) if clicks else 0,
+                   reply_bytes=int(statistics.median(reply_size(call) for _, call in done)))
     return result, [call for _, call in done]
 
 

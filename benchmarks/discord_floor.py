@@ -19,7 +19,9 @@ from adapters.discord_adapter.client import DiscordRouting
 
 log = logging.getLogger(__name__)
 
-CARD = "**Middle · ~3 min**\n## Checkout: the charge handler\n```python\n" + "x = charge(order)\n" * 60 + "```\n**What fails?**"
+# Sized to the bot's median card and feedback as the benchmark prints them ("sizes (median)"): a
+# click carries its card, so a smaller card here would spare the floor JSON and zlib work per click.
+CARD = "**Middle · ~3 min**\n## Checkout: the charge handler\n```python\n" + "x = charge(order)\n" * 91 + "```\n**What fails?**"
 FEEDBACK = "❌ **Not this time** — Checkout: the charge handler\n" + "> why the option is wrong, and the fix.\n" * 41
 
 

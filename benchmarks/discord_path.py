@@ -19,6 +19,7 @@ because other work on a shared 2-core machine moves a single run by a fifth eith
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import re
 import signal
@@ -117,7 +118,8 @@ async def click(fake: TimedDiscord, cards: list[tuple[int, dict[str, Any]]], rng
     for payload in clicks:
         sent.append(time.perf_counter())
         await fake.dispatch("INTERACTION_CREATE", payload)
-    return await collect(server, waiting, sent, start, cpu)
+    return await collect(server, waiting, sent, start, cpu, clicks=[len(json.dumps(c)) for c in clicks],
+                         reply_size=lambda call: len(json.dumps(call.json)))
 
 
 if __name__ == "__main__":

@@ -21,13 +21,14 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
+# Sized to the bot's median card and feedback as the benchmark prints them ("sizes (median)").
 CARD = [_section("*Middle · ~3 min*\n*Checkout: the charge handler*"),
         _section("```" + "x = charge(order)\n" * 60 + "```"), _section("*What fails?*\n*A.* one\n*B.* two"),
         {"type": "actions", "block_id": "answers", "elements": [
             {"type": "button", "action_id": f"answer:{letter}", "value": f"floor:{letter}",
              "text": {"type": "plain_text", "text": letter}} for letter in "ABCD"]}]
 FEEDBACK = [_section(":x: *Not this time* — Checkout: the charge handler"),
-            _section("> why the option is wrong, and the fix.\n" * 30)]
+            _section("> why the option is wrong, and the fix.\n" * 52)]
 
 
 def app() -> AsyncApp:

@@ -12,6 +12,7 @@ answers the same way with no work. Alternated runs, fresh fake and database each
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import socket
 import signal
@@ -136,7 +137,8 @@ async def click(fake: TimedSlack, http: ClientSession, cards: list[tuple[int, An
         await post(http, *body)
 
     posting = [asyncio.ensure_future(one(b)) for b in bodies]
-    measured = await collect(server, waiting, sent, start, cpu)
+    measured = await collect(server, waiting, sent, start, cpu, clicks=[len(body) for body, _ in bodies],
+                             reply_size=lambda call: len(json.dumps(call.body)))
     await asyncio.gather(*posting)
     return measured
 
