@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import pstats
+import re
 import signal
 import sqlite3
 import statistics
@@ -167,6 +168,47 @@ def show_profile(path: Path, *, top: int = 25) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
+def _package(filename: str) -> str:
+    """Where a profiled function lives: an installed package, bot/adapters, the standard library, or C."""
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0]
+    parts = Path(filename).parts
+    for own in ("bot", "adapters", "benchmarks"):
+        if own in parts:
+            return own
+    if filename == "~":
+        return "(built-in)"
+    if not filename.startswith("/"):  # <string>, <frozen …>: code without a file of its own
+        return filename
+    inside = re.search(r"/python3\.\d+/(.+)", filename)
+    return "stdlib " + (inside[1] if inside else Path(filename).name).split("/", 1)[0].removesuffix(".py")
+
+
+def show_calls(paths: dict[str, Path], replies: int, *, top: int = 16) -> None:
+    """Function calls per click of each profiled burst, by package (`--calls`).
+
+    Unlike a time, a count does not move with the machine's load: the same code gives the same
+    calls within a few percent (how many frames one read brings varies), where the rates and CPU
+    times of bot and floor swing by a third between runs on this 2-core machine.
+    """
+    counts: dict[str, dict[str, float]] = {}
+    for kind, path in paths.items():
+        per: dict[str, float] = {}
+        for (filename, _, _), (_, calls, *_rest) in pstats.Stats(str(path)).stats.items():  # type: ignore[attr-defined]
+            key = _package(filename)
+            per[key] = per.get(key, 0) + calls / replies
+        counts[kind] = per
+    kinds = list(paths)
+    names = sorted({k for per in counts.values() for k in per}, key=lambda k: -sum(per.get(k, 0) for per in counts.values()))
+    print(f"calls per click  {'  '.join(f'{k:>8}' for k in kinds)}")
+    for name in names[:top]:
+        print(f"  {name:28.28} {'  '.join(f'{counts[k].get(name, 0):8.1f}' for k in kinds)}")
+    totals = {k: sum(per.values()) for k, per in counts.items()}
+    print(f"  {'total':28} {'  '.join(f'{totals[k]:8.1f}' for k in kinds)}")
+    if len(kinds) == 2 and totals[kinds[1]]:
+        print(f"calls ratio {kinds[0]}/{kinds[1]}: {totals[kinds[0]] / totals[kinds[1]]:.2f}")
+
+
 def show_tasks(paths: dict[str, Path], replies: int, *, top: int = 12) -> None:
     """The loop's CPU per task for each profiled burst (profiled.py --tasks), in µs per click."""
     per = 1000 / replies  # ms in all -> µs per click
@@ -189,6 +231,9 @@ def main(platform: str, burst: Callable[..., Awaitable[Burst]], doc: str | None)
     profilers.add_argument("--profile", type=Path, help="profile one bot burst into FILE instead, and print its top entries")
     profilers.add_argument("--tasks", type=Path, metavar="DIR",
                            help="time the event loop's tasks in one bot and one floor burst (files in DIR) and print both")
+    profilers.add_argument("--calls", type=Path, metavar="DIR",
+                           help="count function calls per click in one bot and one floor burst under cProfile "
+                                "(files in DIR), by package: a figure that does not swing with the machine's load")
     parser.add_argument("--code", type=Path, help="run the bot from this checkout of the project (default: this one)")
     args = parser.parse_args()
     if args.code:
@@ -201,6 +246,13 @@ def main(platform: str, burst: Callable[..., Awaitable[Burst]], doc: str | None)
         for kind, path in paths.items():
             print(f"{kind}: {asyncio.run(burst(kind, args.members, profile=path)).line()}")
         show_tasks(paths, args.members)
+        return
+    if args.calls:
+        args.calls.mkdir(parents=True, exist_ok=True)
+        paths = {kind: (args.calls / f"{platform}-{kind}.prof").resolve() for kind in ("bot", "floor")}
+        for kind, path in paths.items():
+            print(f"{kind}: {asyncio.run(burst(kind, args.members, profile=path)).line()}")
+        show_calls(paths, args.members)
         return
     if args.profile:
         result = asyncio.run(burst("bot", args.members, profile=args.profile.resolve()))
