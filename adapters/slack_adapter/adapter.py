@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.health_adapter.adapter import health_routes
 from adapters.slack_adapter.directory import SlackUserDirectory
-from adapters.slack_adapter.gate import request_gate
+from adapters.slack_adapter.gate import events_handler
 from adapters.slack_adapter.listeners import SlackListeners
 from adapters.slack_adapter.pacing import ChannelPacer
 from adapters.slack_adapter.sender import AUTH_ERRORS, SlackSender, retry_handlers
@@ -183,8 +183,8 @@ class SlackAdapter:
                 await socket.close_async()
 
     async def _start_http(self) -> None:
-        web_app = self.bolt.web_app(path=EVENTS_PATH, port=self.http_port)
-        web_app.middlewares.append(request_gate(self._signing_secret, path=EVENTS_PATH))
+        web_app = web.Application()
+        web_app.router.add_post(EVENTS_PATH, events_handler(self.bolt, self._signing_secret))
         if self.health is not None:
             web_app.add_routes(health_routes(self.health))
         runner = web.AppRunner(web_app, access_log=None)

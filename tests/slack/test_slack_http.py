@@ -1,4 +1,4 @@
-"""The Slack adapter over real HTTP: Bolt's own aiohttp app on 127.0.0.1, signed like Slack signs."""
+"""The Slack adapter over real HTTP: its events handler in front of Bolt on 127.0.0.1, signed like Slack signs."""
 
 from __future__ import annotations
 
@@ -77,6 +77,32 @@ async def test_button_click_records_the_answer_and_feedback_is_ephemeral(slack_h
     assert "Right." in feedback.body["blocks"][0]["text"]["text"] or "Not this time." in feedback.body["blocks"][0]["text"]["text"]
     [row] = await answers(app)
     assert row.platform == "slack" and row.member == "slack:T0SAGA:U0ALICE"
+
+
+async def test_a_click_is_url_decoded_once_on_its_way_to_the_listener(slack_http, fake_slack, app, monkeypatch):
+    """The checks before Bolt read what Bolt parsed: per click, decoding the form again cost as much as Bolt's own parse."""
+    import urllib.parse
+
+    import slack_bolt.request.internals as bolt_internals
+
+    card = await drill_card(slack_http, fake_slack)
+    button = P.answer_buttons(card["blocks"])[0]
+    body, ctype = P.interactive(P.button_click(button["action_id"], button["value"],
+                                               response_url=fake_slack.response_url("click")))
+    decoded: list[int] = []
+    original = urllib.parse.parse_qsl
+
+    def counting(qs, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "payload=" in (qs if isinstance(qs, str) else qs.decode()):
+            decoded.append(len(qs))
+        return original(qs, *args, **kwargs)
+
+    monkeypatch.setattr(urllib.parse, "parse_qsl", counting)  # what parse_qs calls
+    monkeypatch.setattr(bolt_internals, "parse_qsl", counting)  # what Bolt's parse_body calls
+    assert (await slack_http.post(body, ctype)).status == 200
+    await fake_slack.wait_for("response_url", 2)
+    assert decoded == [len(body)]
+    assert len(await answers(app)) == 1
 
 
 async def test_bad_signature_and_stale_timestamp_get_401_and_do_nothing(slack_http, fake_slack, app):
