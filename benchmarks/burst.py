@@ -239,20 +239,15 @@ def main(platform: str, burst: Callable[..., Awaitable[Burst]], doc: str | None)
     if args.code:
         CODE["root"] = args.code.resolve()
         print(f"bot code from {CODE['root']}")
-    if args.tasks:
-        PROFILER["tasks"] = True
-        args.tasks.mkdir(parents=True, exist_ok=True)
-        paths = {kind: (args.tasks / f"{platform}-{kind}.json").resolve() for kind in ("bot", "floor")}
+    if args.tasks or args.calls:
+        # One profiled burst each of bot and floor, side by side: loop time per task, or calls per package.
+        PROFILER["tasks"] = bool(args.tasks)
+        folder, suffix, show = (args.tasks, "json", show_tasks) if args.tasks else (args.calls, "prof", show_calls)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {kind: (folder / f"{platform}-{kind}.{suffix}").resolve() for kind in ("bot", "floor")}
         for kind, path in paths.items():
             print(f"{kind}: {asyncio.run(burst(kind, args.members, profile=path)).line()}")
-        show_tasks(paths, args.members)
-        return
-    if args.calls:
-        args.calls.mkdir(parents=True, exist_ok=True)
-        paths = {kind: (args.calls / f"{platform}-{kind}.prof").resolve() for kind in ("bot", "floor")}
-        for kind, path in paths.items():
-            print(f"{kind}: {asyncio.run(burst(kind, args.members, profile=path)).line()}")
-        show_calls(paths, args.members)
+        show(paths, args.members)
         return
     if args.profile:
         result = asyncio.run(burst("bot", args.members, profile=args.profile.resolve()))

@@ -9,11 +9,14 @@ private reply (the edit of the deferred original) reaches the fake's REST API. T
 Runs alternate bot / floor, each on a fresh fake and a fresh database; the summary is the median,
 because other work on a shared 2-core machine moves a single run by a fifth either way.
 
-    .venv/bin/python benchmarks/discord_path.py [--members 200] [--rounds 5] [--profile FILE | --tasks DIR]
+    .venv/bin/python benchmarks/discord_path.py [--members 200] [--rounds 5] [--profile FILE | --tasks DIR | --calls DIR]
 
 --profile FILE runs one bot burst under cProfile (benchmarks/profiled.py) and prints its top entries.
 --tasks DIR times the event loop's tasks in one bot and one floor burst instead and prints both
 (benchmarks/profiled.py --tasks): where each spends its CPU per click, with far less distortion than cProfile.
+--calls DIR counts function calls per click in one bot and one floor burst, by package: it moves a
+few percent between runs, where rates and CPU times move a third, so it shows a change in the work
+per click that a rate cannot.
 """
 
 from __future__ import annotations

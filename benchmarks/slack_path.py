@@ -6,7 +6,7 @@ click an answer at once, each a signed POST to /slack/events. A click counts whe
 reply reaches its response_url on the fake. The floor (benchmarks/slack_floor.py) acks and
 answers the same way with no work. Alternated runs, fresh fake and database each; medians.
 
-    .venv/bin/python benchmarks/slack_path.py [--members 200] [--rounds 5] [--profile FILE | --tasks DIR]
+    .venv/bin/python benchmarks/slack_path.py [--members 200] [--rounds 5] [--profile FILE | --tasks DIR | --calls DIR]
 """
 
 from __future__ import annotations
