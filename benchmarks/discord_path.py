@@ -113,6 +113,7 @@ async def click(fake: TimedDiscord, cards: list[tuple[int, dict[str, Any]]], rng
     """All members click an answer at once; each latency runs from its dispatch to its reply's arrival."""
     clicks = [D.button_click(rng.choice(D.custom_ids(card)[:4]), card, **member(i)) for i, card in cards]
     waiting = [fake.expect(c["token"]) for c in clicks]
+    sizes = [len(json.dumps(c)) for c in clicks]  # before the clock starts: the fake shares this process
     server.signal(signal.SIGUSR1)
     await asyncio.sleep(0.2)  # the profiler is on before the first click
     sent: list[float] = []
@@ -121,7 +122,7 @@ async def click(fake: TimedDiscord, cards: list[tuple[int, dict[str, Any]]], rng
     for payload in clicks:
         sent.append(time.perf_counter())
         await fake.dispatch("INTERACTION_CREATE", payload)
-    return await collect(server, waiting, sent, start, cpu, clicks=[len(json.dumps(c)) for c in clicks],
+    return await collect(server, waiting, sent, start, cpu, clicks=sizes,
                          reply_size=lambda call: len(json.dumps(call.json)))
 
 

@@ -126,6 +126,7 @@ async def click(fake: TimedSlack, http: ClientSession, cards: list[tuple[int, An
         bodies.append(P.interactive(P.button_click(button["action_id"], button["value"], user=uid(i),
                                                    user_name=f"member{i}", response_url=fake.response_url(f"k{i}"))))
     waiting = [fake.expect(f"k{i}") for i in range(len(cards))]
+    sizes = [len(body) for body, _ in bodies]
     server.signal(signal.SIGUSR1)
     await asyncio.sleep(0.2)
     sent: list[float] = []
@@ -137,7 +138,7 @@ async def click(fake: TimedSlack, http: ClientSession, cards: list[tuple[int, An
         await post(http, *body)
 
     posting = [asyncio.ensure_future(one(b)) for b in bodies]
-    measured = await collect(server, waiting, sent, start, cpu, clicks=[len(body) for body, _ in bodies],
+    measured = await collect(server, waiting, sent, start, cpu, clicks=sizes,
                              reply_size=lambda call: len(json.dumps(call.body)))
     await asyncio.gather(*posting)
     return measured
