@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # acted on unclaimed, as when the store cannot answer (an answer still counts once, by its key).
 CLAIM_BUDGET_S = 1.0
 
+
 class RecentKeys:
     """Keys seen in the last `ttl` seconds; Slack re-delivers an event up to 3 times in ~5 min."""
 
